@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what building the widget and running the browser tests need, pinned, and skips
+# whatever is already there (so a warm machine pays nothing):
+#   - the wasm32-unknown-unknown target
+#   - trunk 0.21.14 (newer trunk needs a newer rustc)
+#   - wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock
+#   - wasm-opt from binaryen 132 on npm (Debian's binaryen is too old)
+# Versions live here and in Trunk.toml ([tools]); keep them in step.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TRUNK_VERSION=0.21.14
+BINARYEN_VERSION=132
+WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+export PATH="$HOME/.cargo/bin:$PATH"
+
+say() { printf '[install-tools] %s\n' "$*"; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
+  say "installing trunk $TRUNK_VERSION (takes ~10 minutes once)"
+  cargo install --locked "trunk@$TRUNK_VERSION"
+fi
+
+if [ "$(wasm-bindgen --version 2>/dev/null | cut -d' ' -f2)" != "$WASM_BINDGEN_VERSION" ]; then
+  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+  cargo install --force "wasm-bindgen-cli@$WASM_BINDGEN_VERSION"
+fi
+
+if [ "$(wasm-opt --version 2>/dev/null | cut -d' ' -f3)" != "$BINARYEN_VERSION" ]; then
+  say "installing wasm-opt (binaryen $BINARYEN_VERSION from npm)"
+  npm install --global --no-fund --no-audit "binaryen@$BINARYEN_VERSION"
+fi
+
+# Trunk.toml must name the same versions, or trunk would try to download its own.
+grep -q "wasm_bindgen = \"$WASM_BINDGEN_VERSION\"" Trunk.toml || {
+  echo "Trunk.toml [tools] wasm_bindgen must be \"$WASM_BINDGEN_VERSION\" (the version in Cargo.lock)" >&2
+  exit 1
+}
+say "tools ready: $(trunk --version), wasm-bindgen $WASM_BINDGEN_VERSION, wasm-opt $BINARYEN_VERSION"

@@ -1,0 +1,222 @@
+//! The `cadence` command line: `serve`, `migrate`, `create-org`, `create-key`.
+//! Every flag also reads an environment variable of the same meaning.
+
+use crate::app::{self, Config};
+use crate::demo;
+use crate::keys::{ALL_SCOPES, generate_api_key};
+use crate::store::{self, NewApiKey, NewOrg};
+use crate::validation::{check_slug, check_timezone};
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(
+    name = "cadence",
+    version,
+    about = "Cadence: a self-hostable appointment booking server"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (applies pending migrations first).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(DbArgs),
+    /// Create an org (tenant).
+    CreateOrg(CreateOrgArgs),
+    /// Create an API key for an org and print it (shown once).
+    CreateKey(CreateKeyArgs),
+}
+
+#[derive(Args)]
+struct DbArgs {
+    /// Database URL: sqlite://PATH (created if missing) or postgres://USER@HOST/DB.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://cadence.db")]
+    database_url: String,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "CADENCE_ADDR", default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    #[command(flatten)]
+    db: DbArgs,
+    /// Seed the demo org `movela` (once) and print its booking page and a new API key.
+    #[arg(long)]
+    demo: bool,
+    /// Directory with the built widget (trunk's output).
+    #[arg(long, env = "CADENCE_WIDGET_DIR", default_value = "dist")]
+    widget_dir: PathBuf,
+    /// Seconds a request may take before it is answered with 408.
+    #[arg(long, env = "CADENCE_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    request_timeout_secs: u64,
+    /// Days request log entries are kept.
+    #[arg(long, env = "CADENCE_REQUEST_LOG_RETENTION_DAYS", default_value_t = 30)]
+    request_log_retention_days: u32,
+}
+
+#[derive(Args)]
+struct CreateOrgArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// URL name of the org (its booking page is /SLUG).
+    #[arg(long)]
+    slug: String,
+    /// Display name.
+    #[arg(long)]
+    name: String,
+    /// IANA timezone, e.g. Europe/Berlin.
+    #[arg(long)]
+    timezone: String,
+}
+
+#[derive(Args)]
+struct CreateKeyArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Slug of the org the key belongs to.
+    #[arg(long)]
+    org: String,
+    /// A name to recognise the key by.
+    #[arg(long, default_value = "cli key")]
+    name: String,
+    /// Comma-separated scopes (default: all).
+    #[arg(long, value_delimiter = ',')]
+    scopes: Vec<String>,
+}
+
+/// Parses the command line, runs the command, and turns errors into a message and exit 1.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CADENCE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve(args) => serve(args).await,
+        Command::Migrate(db) => {
+            store::connect(&db.database_url).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::CreateOrg(args) => {
+            check_slug(&args.slug).map_err(anyhow::Error::msg)?;
+            check_timezone(&args.timezone).map_err(anyhow::Error::msg)?;
+            let store = store::connect(&args.db.database_url).await?;
+            let org = store
+                .create_org(&NewOrg {
+                    slug: args.slug,
+                    name: args.name,
+                    timezone: args.timezone,
+                    branding: Default::default(),
+                })
+                .await
+                .map_err(|err| match err {
+                    store::StoreError::Conflict(_) => {
+                        anyhow::anyhow!("an org with that slug already exists")
+                    }
+                    other => other.into(),
+                })?;
+            println!("{}", org.id);
+            Ok(())
+        }
+        Command::CreateKey(args) => {
+            let scopes = if args.scopes.is_empty() {
+                ALL_SCOPES.iter().map(|s| s.to_string()).collect()
+            } else {
+                if let Some(bad) = args
+                    .scopes
+                    .iter()
+                    .find(|s| !ALL_SCOPES.contains(&s.as_str()))
+                {
+                    anyhow::bail!(
+                        "unknown scope {bad:?}; known scopes: {}",
+                        ALL_SCOPES.join(", ")
+                    );
+                }
+                args.scopes
+            };
+            let store = store::connect(&args.db.database_url).await?;
+            let org = store
+                .find_org_by_slug(&args.org)
+                .await?
+                .with_context(|| format!("no org with slug {:?}", args.org))?;
+            let key = generate_api_key();
+            store
+                .create_api_key(&NewApiKey {
+                    org_id: org.id,
+                    name: args.name,
+                    key_hash: key.hash,
+                    key_prefix: key.display,
+                    scopes,
+                    created_by: None,
+                    expires_at: None,
+                })
+                .await?;
+            println!("{}", key.plain);
+            Ok(())
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let store = store::connect(&args.db.database_url).await?;
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.addr))?;
+    let addr = listener.local_addr()?;
+    if args.demo {
+        let seed = demo::seed(store.as_ref())
+            .await
+            .context("seeding the demo org")?;
+        println!("Cadence demo is running.");
+        println!("  Booking page:  http://{addr}/{}", seed.org.slug);
+        println!(
+            "  Public API:    http://{addr}/api/v1/public/orgs/{}",
+            seed.org.slug
+        );
+        println!(
+            "  Demo API key:  {}  (shown once; only its hash is stored)",
+            seed.api_key
+        );
+    }
+    tracing::info!(%addr, backend = ?store.backend(), "listening");
+    let config = Config {
+        widget_dir: args.widget_dir,
+        request_timeout: Duration::from_secs(args.request_timeout_secs),
+        request_log_retention: chrono::Duration::days(i64::from(args.request_log_retention_days)),
+    };
+    app::serve(listener, store, config, app::shutdown_signal()).await
+}

@@ -1,0 +1,179 @@
+//! `--demo`: the org `movela` (a physio and massage practice in Berlin) with two services
+//! and three practitioners, seeded once; a fresh API key on every start.
+
+use crate::keys::{ALL_SCOPES, generate_api_key};
+use crate::store::{NewApiKey, NewOrg, NewPractitioner, NewService, Org, Store};
+use cadence_shared::{Branding, DateOverride, Interval, WeeklyHours};
+
+pub const DEMO_SLUG: &str = "movela";
+
+/// What the operator is shown after seeding.
+pub struct DemoSeed {
+    pub org: Org,
+    /// Created on this start; shown once, stored hashed.
+    pub api_key: String,
+}
+
+/// Creates the demo org unless it exists, then mints a new demo API key.
+pub async fn seed(store: &dyn Store) -> anyhow::Result<DemoSeed> {
+    let org = match store.find_org_by_slug(DEMO_SLUG).await? {
+        Some(org) => org,
+        None => create_demo_org(store).await?,
+    };
+    let key = generate_api_key();
+    store
+        .create_api_key(&NewApiKey {
+            org_id: org.id.clone(),
+            name: format!("demo key {}", chrono::Utc::now().format("%Y-%m-%d %H:%M")),
+            key_hash: key.hash,
+            key_prefix: key.display,
+            scopes: ALL_SCOPES.iter().map(|s| s.to_string()).collect(),
+            created_by: None,
+            expires_at: None,
+        })
+        .await?;
+    Ok(DemoSeed {
+        org,
+        api_key: key.plain,
+    })
+}
+
+async fn create_demo_org(store: &dyn Store) -> anyhow::Result<Org> {
+    let org = store
+        .create_org(&NewOrg {
+            slug: DEMO_SLUG.into(),
+            name: "Movela Physio & Massage".into(),
+            timezone: "Europe/Berlin".into(),
+            branding: Branding {
+                primary_color: Some("#0f766e".into()),
+                logo_url: None,
+            },
+        })
+        .await?;
+    let ada = store
+        .create_practitioner(
+            &org.id,
+            &practitioner(
+                "Dr. Ada Park",
+                "ada@movela.example",
+                weekdays(&[("09:00", "12:00"), ("13:00", "17:00")]),
+                true,
+            ),
+        )
+        .await?;
+    let jonas = store
+        .create_practitioner(
+            &org.id,
+            &practitioner(
+                "Jonas Weber",
+                "jonas@movela.example",
+                WeeklyHours {
+                    tuesday: hours(&[("10:00", "18:00")]),
+                    wednesday: hours(&[("10:00", "18:00")]),
+                    thursday: hours(&[("12:00", "20:00")]),
+                    friday: hours(&[("10:00", "18:00")]),
+                    saturday: hours(&[("09:00", "14:00")]),
+                    ..WeeklyHours::default()
+                },
+                false,
+            ),
+        )
+        .await?;
+    let mira = store
+        .create_practitioner(
+            &org.id,
+            &practitioner(
+                "Mira Costa",
+                "mira@movela.example",
+                WeeklyHours {
+                    monday: hours(&[("08:00", "14:00")]),
+                    wednesday: hours(&[("08:00", "14:00")]),
+                    thursday: hours(&[("14:00", "20:00")]),
+                    friday: hours(&[("08:00", "14:00")]),
+                    ..WeeklyHours::default()
+                },
+                true,
+            ),
+        )
+        .await?;
+    store
+        .create_service(
+            &org.id,
+            &NewService {
+                name: "Initial consultation".into(),
+                description: "A first assessment of your complaint and a treatment plan.".into(),
+                duration_minutes: 30,
+                buffer_before_minutes: 0,
+                buffer_after_minutes: 10,
+                slot_interval_minutes: 30,
+                min_notice_minutes: 120,
+                booking_window_days: 60,
+                practitioner_ids: vec![ada, mira.clone()],
+                active: true,
+            },
+        )
+        .await?;
+    store
+        .create_service(
+            &org.id,
+            &NewService {
+                name: "Sports massage".into(),
+                description: "Deep-tissue massage for recovery and mobility.".into(),
+                duration_minutes: 60,
+                buffer_before_minutes: 0,
+                buffer_after_minutes: 15,
+                slot_interval_minutes: 30,
+                min_notice_minutes: 240,
+                booking_window_days: 60,
+                practitioner_ids: vec![jonas, mira],
+                active: true,
+            },
+        )
+        .await?;
+    Ok(org)
+}
+
+fn practitioner(
+    name: &str,
+    email: &str,
+    weekly_hours: WeeklyHours,
+    christmas_off: bool,
+) -> NewPractitioner {
+    let date_overrides = if christmas_off {
+        vec![DateOverride {
+            date: chrono::NaiveDate::from_ymd_opt(2026, 12, 24).expect("valid date"),
+            intervals: vec![],
+        }]
+    } else {
+        vec![]
+    };
+    NewPractitioner {
+        name: name.into(),
+        email: Some(email.into()),
+        timezone: None,
+        weekly_hours,
+        date_overrides,
+        active: true,
+    }
+}
+
+fn hours(spans: &[(&str, &str)]) -> Vec<Interval> {
+    spans
+        .iter()
+        .map(|(a, b)| Interval {
+            start: a.parse().expect("demo time"),
+            end: b.parse().expect("demo time"),
+        })
+        .collect()
+}
+
+fn weekdays(spans: &[(&str, &str)]) -> WeeklyHours {
+    WeeklyHours {
+        monday: hours(spans),
+        tuesday: hours(spans),
+        wednesday: hours(spans),
+        thursday: hours(spans),
+        friday: hours(spans),
+        ..WeeklyHours::default()
+    }
+}

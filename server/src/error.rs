@@ -1,0 +1,203 @@
+//! [`ApiError`]: every failure a handler can return, mapped to the contract's error
+//! envelope in one place (`IntoResponse` below).
+
+use crate::http::context::current_request_id;
+use crate::store::StoreError;
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use cadence_shared::{ErrorBody, ErrorDetail, ErrorType};
+
+/// A failed request. Handlers return `Result<_, ApiError>` and use `?`.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: malformed JSON, path or query.
+    #[error("{message}")]
+    BadRequest {
+        code: &'static str,
+        message: String,
+        field: Option<String>,
+    },
+    /// 422: well-formed but semantically invalid.
+    #[error("{message}")]
+    Invalid {
+        code: &'static str,
+        message: String,
+        field: Option<String>,
+    },
+    /// 404: unknown, or not the caller's (never revealing which).
+    #[error("{message}")]
+    NotFound { message: String },
+    /// 409: the request conflicts with the current state.
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    /// 413: the body is over the size limit.
+    #[error("request body too large")]
+    PayloadTooLarge,
+    /// 503: a dependency (the database, the widget build) is not there.
+    #[error("{message}")]
+    Unavailable { code: &'static str, message: String },
+    /// 500: a bug or an outage. Logged with the request id; the client sees no details.
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    /// 404 for a resource kind, e.g. `not_found("Org")`.
+    pub fn not_found(what: &str) -> Self {
+        ApiError::NotFound {
+            message: format!("{what} not found."),
+        }
+    }
+
+    /// 422 naming the field at fault.
+    pub fn invalid(code: &'static str, field: &str, message: impl Into<String>) -> Self {
+        ApiError::Invalid {
+            code,
+            message: message.into(),
+            field: Some(field.to_owned()),
+        }
+    }
+
+    fn parts(&self) -> (StatusCode, ErrorType, &'static str, Option<&str>) {
+        use ErrorType as T;
+        match self {
+            Self::BadRequest { code, field, .. } => (
+                StatusCode::BAD_REQUEST,
+                T::InvalidRequestError,
+                code,
+                field.as_deref(),
+            ),
+            Self::Invalid { code, field, .. } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                T::InvalidRequestError,
+                code,
+                field.as_deref(),
+            ),
+            Self::NotFound { .. } => (
+                StatusCode::NOT_FOUND,
+                T::NotFoundError,
+                "resource_not_found",
+                None,
+            ),
+            Self::Conflict { code, .. } => (StatusCode::CONFLICT, T::ConflictError, code, None),
+            Self::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                T::InvalidRequestError,
+                "payload_too_large",
+                None,
+            ),
+            Self::Unavailable { code, .. } => {
+                (StatusCode::SERVICE_UNAVAILABLE, T::ApiError, code, None)
+            }
+            Self::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                T::ApiError,
+                "internal_error",
+                None,
+            ),
+        }
+    }
+
+    fn public_message(&self) -> String {
+        match self {
+            ApiError::PayloadTooLarge => format!(
+                "The request body is larger than {} bytes.",
+                crate::http::BODY_LIMIT_BYTES
+            ),
+            ApiError::Internal(_) => {
+                "Something went wrong on our side. Quote the request id when reporting it.".into()
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Overlap => ApiError::Conflict {
+                code: "slot_taken",
+                message: "That time was just taken by another booking.".into(),
+            },
+            other => ApiError::Internal(other.into()),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, kind, code, field) = self.parts();
+        if let ApiError::Internal(err) = &self {
+            // Inside the request's span, so the line carries the request id.
+            tracing::error!(error = ?err, "request failed with an internal error");
+        }
+        error_response(
+            status,
+            kind,
+            code,
+            self.public_message(),
+            field.map(str::to_owned),
+        )
+    }
+}
+
+/// Builds an envelope response for the request being handled.
+pub fn error_response(
+    status: StatusCode,
+    kind: ErrorType,
+    code: &str,
+    message: String,
+    field: Option<String>,
+) -> Response {
+    let body = ErrorBody {
+        error: ErrorDetail {
+            kind,
+            code: code.to_owned(),
+            message,
+            field,
+            required_scope: None,
+            request_id: current_request_id().unwrap_or_default(),
+        },
+    };
+    let mut res = (status, Json(body)).into_response();
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+/// The envelope for a response some layer produced without one (405 from routing, 408 from
+/// the timeout, 500 from a caught panic): same status, the contract's shape.
+pub fn envelope_for_status(status: StatusCode) -> Response {
+    let (kind, code, message) = match status {
+        StatusCode::NOT_FOUND => (
+            ErrorType::NotFoundError,
+            "route_not_found",
+            "No such route.",
+        ),
+        StatusCode::METHOD_NOT_ALLOWED => (
+            ErrorType::InvalidRequestError,
+            "method_not_allowed",
+            "This route does not accept that method.",
+        ),
+        StatusCode::REQUEST_TIMEOUT => (
+            ErrorType::ApiError,
+            "request_timeout",
+            "The server did not finish the request in time.",
+        ),
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            return ApiError::PayloadTooLarge.into_response();
+        }
+        s if s.is_server_error() => (
+            ErrorType::ApiError,
+            "internal_error",
+            "Something went wrong on our side. Quote the request id when reporting it.",
+        ),
+        _ => (
+            ErrorType::InvalidRequestError,
+            "invalid_request",
+            "The request could not be processed.",
+        ),
+    };
+    error_response(status, kind, code, message.to_owned(), None)
+}

@@ -1,0 +1,127 @@
+//! Per-request context: the `req_…` id, the tracing span, the request log entry, and the
+//! guarantee that every error response carries the envelope.
+//!
+//! The request id lives in a task-local for the duration of the request, so an error
+//! turned into a response anywhere below (handler, extractor, fallback) can put it into
+//! the envelope without threading it through every signature.
+
+use crate::app::AppState;
+use crate::error::envelope_for_status;
+use crate::store::RequestLogEntry;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use tracing::Instrument;
+
+tokio::task_local! {
+    static REQUEST_ID: String;
+}
+
+/// The `req_…` id of the request this task is handling, if any.
+pub fn current_request_id() -> Option<String> {
+    REQUEST_ID.try_with(Clone::clone).ok()
+}
+
+/// Who made the request, filled in by the authentication extractors and read back by the
+/// request log once the response is ready.
+#[derive(Clone, Default)]
+pub struct Caller(Arc<Mutex<CallerFields>>);
+
+#[derive(Clone, Default)]
+struct CallerFields {
+    org_id: Option<String>,
+    key_id: Option<String>,
+}
+
+impl Caller {
+    pub fn set_org(&self, org_id: &str) {
+        self.lock().org_id = Some(org_id.to_owned());
+    }
+
+    pub fn set_key(&self, key_id: &str) {
+        self.lock().key_id = Some(key_id.to_owned());
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, CallerFields> {
+        // A poisoned lock only means another thread panicked mid-write of two strings.
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Middleware around every route: see the module docs.
+pub async fn request_context(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let request_id = crate::ids::new_id("req");
+    let method = req.method().as_str().to_owned();
+    // The route pattern, never the raw path or query: those can carry tokens or e-mails.
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "(unmatched)".to_owned());
+    let caller = Caller::default();
+    req.extensions_mut().insert(caller.clone());
+
+    let span =
+        tracing::info_span!("request", request_id = %request_id, method = %method, route = %route);
+    let mut res = REQUEST_ID
+        .scope(request_id.clone(), async {
+            let res = next.run(req).await;
+            if needs_envelope(&res) {
+                with_envelope(res)
+            } else {
+                res
+            }
+        })
+        .instrument(span.clone())
+        .await;
+
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        res.headers_mut().insert("x-request-id", value);
+    }
+    let latency_ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
+    let status = res.status().as_u16();
+    span.in_scope(|| tracing::info!(status, latency_ms, "request finished"));
+
+    let fields = caller.lock().clone();
+    state.request_log.record(RequestLogEntry {
+        request_id,
+        at: chrono::Utc::now(),
+        method,
+        route,
+        status,
+        latency_ms,
+        org_id: fields.org_id,
+        key_id: fields.key_id,
+    });
+    res
+}
+
+/// An error status with a bare body (empty or plain text, from a tower layer or axum's
+/// router) gets the envelope instead. JSON errors are already ours; HTML pages keep theirs.
+fn needs_envelope(res: &Response) -> bool {
+    let bare = match res.headers().get(header::CONTENT_TYPE) {
+        None => true,
+        Some(v) => v.as_bytes().starts_with(b"text/plain"),
+    };
+    (res.status().is_client_error() || res.status().is_server_error()) && bare
+}
+
+/// Replaces the body with the envelope, keeping the other headers (CORS, `Allow`, …).
+fn with_envelope(res: Response) -> Response {
+    let (parts, _) = res.into_parts();
+    let mut envelope = envelope_for_status(parts.status);
+    for (name, value) in &parts.headers {
+        if !envelope.headers().contains_key(name) && name != header::CONTENT_LENGTH {
+            envelope.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    envelope
+}

@@ -1,0 +1,76 @@
+//! The HTTP surfaces of the server, assembled in one place.
+//!
+//! | module     | routes                                  | auth                         |
+//! |------------|-----------------------------------------|------------------------------|
+//! | [`health`] | `GET /healthz`, `GET /readyz`           | none                         |
+//! | [`public`] | `/api/v1/public/orgs/{slug}…`           | none; CORS open              |
+//! | [`pages`]  | `GET /{slug}` booking page, `/widget/*` | none                         |
+//!
+//! Every route runs inside the same layers, outermost first: request context (request id,
+//! span, request log, envelope for bare error statuses), panic catcher, timeout, body limit.
+
+pub mod context;
+pub mod extract;
+mod health;
+mod pages;
+mod public;
+
+use crate::app::{AppState, Config};
+use crate::error::ApiError;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::TimeoutLayer;
+
+/// Largest request body accepted (1 MiB); larger ones get a 413 envelope.
+pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
+
+/// Every surface's routes, without the layers.
+pub fn routes(config: &Config) -> Router<AppState> {
+    Router::new()
+        .merge(health::router())
+        .merge(public::router())
+        .merge(pages::router(&config.widget_dir))
+        .fallback(unknown_route)
+}
+
+/// Wraps routes in the layers every request runs inside. Tests use it to put probe routes
+/// (a handler that panics or sleeps) behind the real layers.
+pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
+    routes
+        .layer(
+            ServiceBuilder::new()
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    context::request_context,
+                ))
+                .layer(CatchPanicLayer::custom(panic_response))
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::REQUEST_TIMEOUT,
+                    state.config.request_timeout,
+                ))
+                .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES)),
+        )
+        .with_state(state)
+}
+
+async fn unknown_route(method: Method, uri: Uri) -> ApiError {
+    ApiError::NotFound {
+        message: format!("No route for {method} {}.", uri.path()),
+    }
+}
+
+/// A panic in a handler becomes a bare 500 (the envelope is added by the request context);
+/// the panic itself is logged inside the request's span.
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    tracing::error!(panic = %what, "handler panicked");
+    StatusCode::INTERNAL_SERVER_ERROR.into_response()
+}

@@ -1,0 +1,50 @@
+//! Pages for people: the org's public booking page `/{slug}` and the widget's files.
+//!
+//! The widget is built by trunk into the widget directory (`dist/` by default, with
+//! `public_url = "/widget/"`), so its assets are served from `/widget/…` and `/{slug}`
+//! serves its `index.html`. Unknown slugs get the same page with status 404; the widget
+//! then tells the visitor that this booking page does not exist.
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::http::context::Caller;
+use crate::http::extract::AppPath;
+use axum::Extension;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use std::path::Path;
+use tower_http::services::ServeDir;
+
+pub fn router(widget_dir: &Path) -> Router<AppState> {
+    Router::new()
+        .route("/{slug}", get(booking_page))
+        .nest_service("/widget", ServeDir::new(widget_dir))
+}
+
+/// `GET /{slug}`: the booking page of an org.
+async fn booking_page(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    AppPath(slug): AppPath<String>,
+) -> Result<Response, ApiError> {
+    let index = state.config.widget_dir.join("index.html");
+    let html = tokio::fs::read_to_string(&index).await.map_err(|err| {
+        tracing::warn!(path = %index.display(), error = %err, "widget index.html not readable");
+        ApiError::Unavailable {
+            code: "widget_not_built",
+            message: "The booking widget has not been built on this server (see the README)."
+                .into(),
+        }
+    })?;
+    let status = match state.store.find_org_by_slug(&slug).await? {
+        Some(org) => {
+            caller.set_org(&org.id);
+            StatusCode::OK
+        }
+        None => StatusCode::NOT_FOUND,
+    };
+    Ok((status, [(header::CACHE_CONTROL, "no-cache")], Html(html)).into_response())
+}

@@ -1,0 +1,15 @@
+//! The Cadence server: HTTP surfaces ([`http`]), storage ([`store`]), and the `cadence`
+//! command line ([`cli`]). See the repository README for the big picture.
+
+pub mod app;
+pub mod cli;
+pub mod demo;
+pub mod error;
+pub mod http;
+pub mod ids;
+pub mod keys;
+pub mod request_log;
+pub mod store;
+#[cfg(feature = "test-support")]
+pub mod testing;
+pub mod validation;

@@ -1,0 +1,5 @@
+//! The `cadence` binary.
+
+fn main() -> std::process::ExitCode {
+    cadence_server::cli::main()
+}

@@ -1,0 +1,255 @@
+//! Test harness shared by the server's tests and the end-to-end crate (feature
+//! `test-support`): a fresh database per test on either backend, and the real app served on
+//! port 0 against it.
+//!
+//! Postgres is required: the admin URL is `CADENCE_TEST_POSTGRES_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`); each test creates its own database
+//! `cadence_test_<ulid>` and drops it (WITH FORCE) when the guard goes, pass or fail.
+//! An unreachable Postgres fails the test with a message saying so, never a silent skip.
+
+use crate::app::{self, AppState, Config};
+use crate::store::{self, Store};
+use axum::Router;
+use sqlx::Connection;
+use std::sync::Arc;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use crate::store::Backend;
+
+const DEFAULT_POSTGRES_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// A database that exists for one test and is removed afterwards.
+pub struct TestDb {
+    pub url: String,
+    pub backend: Backend,
+    _guard: DbGuard,
+}
+
+enum DbGuard {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDb {
+    /// Creates an empty database (migrations are applied by whoever connects first).
+    pub async fn create(backend: Backend) -> TestDb {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("create a temporary directory");
+                let url = format!("sqlite://{}", dir.path().join("cadence.db").display());
+                TestDb {
+                    url,
+                    backend,
+                    _guard: DbGuard::Sqlite(dir),
+                }
+            }
+            Backend::Postgres => {
+                let admin_url = postgres_admin_url();
+                let mut admin = sqlx::PgConnection::connect(&admin_url)
+                    .await
+                    .unwrap_or_else(|err| {
+                        panic!(
+                            "Postgres is required for the test suite but {} is unreachable: {err}. \
+                         Start it or set CADENCE_TEST_POSTGRES_URL.",
+                            store::redact_url(&admin_url)
+                        )
+                    });
+                let name = format!(
+                    "cadence_test_{}",
+                    ulid::Ulid::new().to_string().to_lowercase()
+                );
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .await
+                    .expect("create the test database");
+                let _ = admin.close().await;
+                let url = with_database(&admin_url, &name);
+                TestDb {
+                    url,
+                    backend,
+                    _guard: DbGuard::Postgres { admin_url, name },
+                }
+            }
+        }
+    }
+
+    /// Opens the store (applying migrations).
+    pub async fn connect(&self) -> Arc<dyn Store> {
+        store::connect(&self.url)
+            .await
+            .expect("connect to the test database")
+    }
+}
+
+impl Drop for DbGuard {
+    fn drop(&mut self) {
+        if let DbGuard::Postgres { admin_url, name } = self {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            // Drop may run inside a runtime; a thread with its own runtime can block safely.
+            let dropped = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?;
+                rt.block_on(async {
+                    let mut admin = sqlx::PgConnection::connect(&admin_url).await?;
+                    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut admin)
+                        .await?;
+                    admin.close().await
+                })
+                .map_err(std::io::Error::other)
+            })
+            .join();
+            if !matches!(dropped, Ok(Ok(()))) {
+                eprintln!("warning: could not drop test database");
+            }
+        }
+    }
+}
+
+/// The Postgres admin URL tests create their databases through.
+pub fn postgres_admin_url() -> String {
+    std::env::var("CADENCE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| DEFAULT_POSTGRES_ADMIN_URL.to_owned())
+}
+
+/// The same server URL with another database name.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let base = &base[..base.rfind('/').expect("database URL has a path")];
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// The real application served on `127.0.0.1:0` against a fresh database.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`, no trailing slash.
+    pub base_url: String,
+    pub client: reqwest::Client,
+    pub store: Arc<dyn Store>,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<anyhow::Result<()>>>,
+    // Last: the database goes after everything that uses it.
+    pub db: TestDb,
+}
+
+impl TestApp {
+    /// Serves the app with default configuration (widget directory: an empty temp dir).
+    pub async fn spawn(backend: Backend) -> TestApp {
+        TestApp::spawn_with(backend, Config::default()).await
+    }
+
+    pub async fn spawn_with(backend: Backend, config: Config) -> TestApp {
+        TestApp::spawn_with_routes(backend, config, Router::new()).await
+    }
+
+    /// Serves the standard routes plus `extra` behind the real layers.
+    pub async fn spawn_with_routes(
+        backend: Backend,
+        config: Config,
+        extra: Router<AppState>,
+    ) -> TestApp {
+        let routes = crate::http::routes(&config).merge(extra);
+        let db = TestDb::create(backend).await;
+        let store = db.connect().await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a port");
+        let base_url = format!("http://{}", listener.local_addr().expect("local addr"));
+        let (tx, rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(app::serve_routes(
+            listener,
+            store.clone(),
+            config,
+            routes,
+            async {
+                let _ = rx.await;
+            },
+        ));
+        TestApp {
+            base_url,
+            client: reqwest::Client::new(),
+            store,
+            shutdown: Some(tx),
+            server: Some(server),
+            db,
+        }
+    }
+
+    /// `base_url` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// Graceful shutdown, then the database is dropped.
+    pub async fn stop(mut self) {
+        self.shutdown().await;
+    }
+
+    /// Graceful shutdown: in-flight requests finish, the request log is flushed. The
+    /// database stays until the `TestApp` is dropped, so tests can inspect it.
+    pub async fn shutdown(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server
+                .await
+                .expect("server task")
+                .expect("server ran cleanly");
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            server.abort();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn database_name_is_swapped_in_urls() {
+        assert_eq!(
+            super::with_database("postgres://u@h:5432/postgres", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            super::with_database("postgres://u@h/postgres?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
+    }
+}
+
+/// Runs each listed `async fn name(backend: Backend)` as two tests, `sqlite::name` and
+/// `postgres::name`. Call once per test file.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::testing::Backend::Sqlite).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::testing::Backend::Postgres).await;
+                }
+            )*
+        }
+    };
+}

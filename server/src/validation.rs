@@ -1,0 +1,64 @@
+//! Rules for values that come from outside: org slugs and timezones.
+
+/// Paths the server itself uses at the top level; an org slug may not take them, because
+/// `/{slug}` is the org's booking page.
+pub const RESERVED_SLUGS: [&str; 9] = [
+    "api",
+    "widget",
+    "healthz",
+    "readyz",
+    "embed",
+    "embed.js",
+    "static",
+    "assets",
+    "favicon.ico",
+];
+
+/// A slug is 3–63 characters of `a-z`, `0-9` and inner hyphens, and not reserved.
+pub fn check_slug(slug: &str) -> Result<(), String> {
+    let well_formed = (3..=63).contains(&slug.len())
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !slug.starts_with('-')
+        && !slug.ends_with('-');
+    if !well_formed {
+        return Err(format!(
+            "'{slug}' is not a valid slug: use 3 to 63 lowercase letters, digits and inner hyphens."
+        ));
+    }
+    if RESERVED_SLUGS.contains(&slug) {
+        return Err(format!("'{slug}' is reserved; choose another slug."));
+    }
+    Ok(())
+}
+
+/// The timezone must be an IANA name (`Europe/Berlin`), not an offset or abbreviation.
+pub fn check_timezone(tz: &str) -> Result<chrono_tz::Tz, String> {
+    tz.parse::<chrono_tz::Tz>()
+        .map_err(|_| format!("'{tz}' is not an IANA timezone name such as 'Europe/Berlin'."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        assert!(check_slug("movela").is_ok());
+        assert!(check_slug("physio-42").is_ok());
+        for bad in [
+            "ab", "Movela", "-x-y", "x-y-", "a b c", "api", "widget", "ü-ber",
+        ] {
+            assert!(check_slug(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn timezones() {
+        assert!(check_timezone("Europe/Berlin").is_ok());
+        assert!(check_timezone("Australia/Lord_Howe").is_ok());
+        assert!(check_timezone("Mars/Olympus").is_err());
+        assert!(check_timezone("+02:00").is_err());
+    }
+}

@@ -1,0 +1,12 @@
+//! Wire types of the Cadence API, shared by the server and the widget.
+//!
+//! Everything here is plain serde data and compiles for `wasm32-unknown-unknown`, so it
+//! must not depend on anything server-only (no tokio, sqlx or axum).
+
+pub mod error;
+pub mod org;
+pub mod schedule;
+
+pub use error::{ErrorBody, ErrorDetail, ErrorType};
+pub use org::{Branding, PublicOrg};
+pub use schedule::{ClockTime, DateOverride, Interval, WeeklyHours};
