@@ -61,18 +61,11 @@ pub async fn serve_routes(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let (request_log, log_tasks) = request_log::start(store.clone(), config.request_log_retention);
-    let state = AppState {
-        store,
-        config: Arc::new(config),
-        request_log,
-    };
+    let state = AppState { store, config: Arc::new(config), request_log };
     let app = crate::http::with_layers(routes, state);
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await?;
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await?;
     // The router (and with it every sender of the request log) is gone now.
     log_tasks.finish().await;
     Ok(())

@@ -8,17 +8,14 @@ use crate::store::{self, NewApiKey, NewOrg};
 use crate::validation::{check_slug, check_timezone};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 #[derive(Parser)]
-#[command(
-    name = "cadence",
-    version,
-    about = "Cadence: a self-hostable appointment booking server"
-)]
+#[command(name = "cadence", version, about = "Cadence: a self-hostable appointment booking server")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -120,6 +117,7 @@ fn init_tracing() {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
 }
 
@@ -156,15 +154,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let scopes = if args.scopes.is_empty() {
                 ALL_SCOPES.iter().map(|s| s.to_string()).collect()
             } else {
-                if let Some(bad) = args
-                    .scopes
-                    .iter()
-                    .find(|s| !ALL_SCOPES.contains(&s.as_str()))
-                {
-                    anyhow::bail!(
-                        "unknown scope {bad:?}; known scopes: {}",
-                        ALL_SCOPES.join(", ")
-                    );
+                if let Some(bad) = args.scopes.iter().find(|s| !ALL_SCOPES.contains(&s.as_str())) {
+                    anyhow::bail!("unknown scope {bad:?}; known scopes: {}", ALL_SCOPES.join(", "));
                 }
                 args.scopes
             };
@@ -198,19 +189,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", args.addr))?;
     let addr = listener.local_addr()?;
     if args.demo {
-        let seed = demo::seed(store.as_ref())
-            .await
-            .context("seeding the demo org")?;
+        let seed = demo::seed(store.as_ref()).await.context("seeding the demo org")?;
         println!("Cadence demo is running.");
         println!("  Booking page:  http://{addr}/{}", seed.org.slug);
-        println!(
-            "  Public API:    http://{addr}/api/v1/public/orgs/{}",
-            seed.org.slug
-        );
-        println!(
-            "  Demo API key:  {}  (shown once; only its hash is stored)",
-            seed.api_key
-        );
+        println!("  Public API:    http://{addr}/api/v1/public/orgs/{}", seed.org.slug);
+        println!("  Demo API key:  {}  (shown once; only its hash is stored)", seed.api_key);
     }
     tracing::info!(%addr, backend = ?store.backend(), "listening");
     let config = Config {

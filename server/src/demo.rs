@@ -32,10 +32,7 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<DemoSeed> {
             expires_at: None,
         })
         .await?;
-    Ok(DemoSeed {
-        org,
-        api_key: key.plain,
-    })
+    Ok(DemoSeed { org, api_key: key.plain })
 }
 
 async fn create_demo_org(store: &dyn Store) -> anyhow::Result<Org> {
@@ -44,10 +41,7 @@ async fn create_demo_org(store: &dyn Store) -> anyhow::Result<Org> {
             slug: DEMO_SLUG.into(),
             name: "Movela Physio & Massage".into(),
             timezone: "Europe/Berlin".into(),
-            branding: Branding {
-                primary_color: Some("#0f766e".into()),
-                logo_url: None,
-            },
+            branding: Branding { primary_color: Some("#0f766e".into()), logo_url: None },
         })
         .await?;
     let ada = store
@@ -133,12 +127,7 @@ async fn create_demo_org(store: &dyn Store) -> anyhow::Result<Org> {
     Ok(org)
 }
 
-fn practitioner(
-    name: &str,
-    email: &str,
-    weekly_hours: WeeklyHours,
-    christmas_off: bool,
-) -> NewPractitioner {
+fn practitioner(name: &str, email: &str, weekly_hours: WeeklyHours, christmas_off: bool) -> NewPractitioner {
     let date_overrides = if christmas_off {
         vec![DateOverride {
             date: chrono::NaiveDate::from_ymd_opt(2026, 12, 24).expect("valid date"),
@@ -160,10 +149,7 @@ fn practitioner(
 fn hours(spans: &[(&str, &str)]) -> Vec<Interval> {
     spans
         .iter()
-        .map(|(a, b)| Interval {
-            start: a.parse().expect("demo time"),
-            end: b.parse().expect("demo time"),
-        })
+        .map(|(a, b)| Interval { start: a.parse().expect("demo time"), end: b.parse().expect("demo time") })
         .collect()
 }
 

@@ -13,18 +13,10 @@ use cadence_shared::{ErrorBody, ErrorDetail, ErrorType};
 pub enum ApiError {
     /// 400: malformed JSON, path or query.
     #[error("{message}")]
-    BadRequest {
-        code: &'static str,
-        message: String,
-        field: Option<String>,
-    },
+    BadRequest { code: &'static str, message: String, field: Option<String> },
     /// 422: well-formed but semantically invalid.
     #[error("{message}")]
-    Invalid {
-        code: &'static str,
-        message: String,
-        field: Option<String>,
-    },
+    Invalid { code: &'static str, message: String, field: Option<String> },
     /// 404: unknown, or not the caller's (never revealing which).
     #[error("{message}")]
     NotFound { message: String },
@@ -45,66 +37,38 @@ pub enum ApiError {
 impl ApiError {
     /// 404 for a resource kind, e.g. `not_found("Org")`.
     pub fn not_found(what: &str) -> Self {
-        ApiError::NotFound {
-            message: format!("{what} not found."),
-        }
+        ApiError::NotFound { message: format!("{what} not found.") }
     }
 
     /// 422 naming the field at fault.
     pub fn invalid(code: &'static str, field: &str, message: impl Into<String>) -> Self {
-        ApiError::Invalid {
-            code,
-            message: message.into(),
-            field: Some(field.to_owned()),
-        }
+        ApiError::Invalid { code, message: message.into(), field: Some(field.to_owned()) }
     }
 
     fn parts(&self) -> (StatusCode, ErrorType, &'static str, Option<&str>) {
         use ErrorType as T;
         match self {
-            Self::BadRequest { code, field, .. } => (
-                StatusCode::BAD_REQUEST,
-                T::InvalidRequestError,
-                code,
-                field.as_deref(),
-            ),
-            Self::Invalid { code, field, .. } => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                T::InvalidRequestError,
-                code,
-                field.as_deref(),
-            ),
-            Self::NotFound { .. } => (
-                StatusCode::NOT_FOUND,
-                T::NotFoundError,
-                "resource_not_found",
-                None,
-            ),
-            Self::Conflict { code, .. } => (StatusCode::CONFLICT, T::ConflictError, code, None),
-            Self::PayloadTooLarge => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                T::InvalidRequestError,
-                "payload_too_large",
-                None,
-            ),
-            Self::Unavailable { code, .. } => {
-                (StatusCode::SERVICE_UNAVAILABLE, T::ApiError, code, None)
+            Self::BadRequest { code, field, .. } => {
+                (StatusCode::BAD_REQUEST, T::InvalidRequestError, code, field.as_deref())
             }
-            Self::Internal(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                T::ApiError,
-                "internal_error",
-                None,
-            ),
+            Self::Invalid { code, field, .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, T::InvalidRequestError, code, field.as_deref())
+            }
+            Self::NotFound { .. } => (StatusCode::NOT_FOUND, T::NotFoundError, "resource_not_found", None),
+            Self::Conflict { code, .. } => (StatusCode::CONFLICT, T::ConflictError, code, None),
+            Self::PayloadTooLarge => {
+                (StatusCode::PAYLOAD_TOO_LARGE, T::InvalidRequestError, "payload_too_large", None)
+            }
+            Self::Unavailable { code, .. } => (StatusCode::SERVICE_UNAVAILABLE, T::ApiError, code, None),
+            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, T::ApiError, "internal_error", None),
         }
     }
 
     fn public_message(&self) -> String {
         match self {
-            ApiError::PayloadTooLarge => format!(
-                "The request body is larger than {} bytes.",
-                crate::http::BODY_LIMIT_BYTES
-            ),
+            ApiError::PayloadTooLarge => {
+                format!("The request body is larger than {} bytes.", crate::http::BODY_LIMIT_BYTES)
+            }
             ApiError::Internal(_) => {
                 "Something went wrong on our side. Quote the request id when reporting it.".into()
             }
@@ -132,13 +96,7 @@ impl IntoResponse for ApiError {
             // Inside the request's span, so the line carries the request id.
             tracing::error!(error = ?err, "request failed with an internal error");
         }
-        error_response(
-            status,
-            kind,
-            code,
-            self.public_message(),
-            field.map(str::to_owned),
-        )
+        error_response(status, kind, code, self.public_message(), field.map(str::to_owned))
     }
 }
 
@@ -161,8 +119,7 @@ pub fn error_response(
         },
     };
     let mut res = (status, Json(body)).into_response();
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
 }
 
@@ -170,21 +127,13 @@ pub fn error_response(
 /// the timeout, 500 from a caught panic): same status, the contract's shape.
 pub fn envelope_for_status(status: StatusCode) -> Response {
     let (kind, code, message) = match status {
-        StatusCode::NOT_FOUND => (
-            ErrorType::NotFoundError,
-            "route_not_found",
-            "No such route.",
-        ),
-        StatusCode::METHOD_NOT_ALLOWED => (
-            ErrorType::InvalidRequestError,
-            "method_not_allowed",
-            "This route does not accept that method.",
-        ),
-        StatusCode::REQUEST_TIMEOUT => (
-            ErrorType::ApiError,
-            "request_timeout",
-            "The server did not finish the request in time.",
-        ),
+        StatusCode::NOT_FOUND => (ErrorType::NotFoundError, "route_not_found", "No such route."),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            (ErrorType::InvalidRequestError, "method_not_allowed", "This route does not accept that method.")
+        }
+        StatusCode::REQUEST_TIMEOUT => {
+            (ErrorType::ApiError, "request_timeout", "The server did not finish the request in time.")
+        }
         StatusCode::PAYLOAD_TOO_LARGE => {
             return ApiError::PayloadTooLarge.into_response();
         }
@@ -193,11 +142,7 @@ pub fn envelope_for_status(status: StatusCode) -> Response {
             "internal_error",
             "Something went wrong on our side. Quote the request id when reporting it.",
         ),
-        _ => (
-            ErrorType::InvalidRequestError,
-            "invalid_request",
-            "The request could not be processed.",
-        ),
+        _ => (ErrorType::InvalidRequestError, "invalid_request", "The request could not be processed."),
     };
     error_response(status, kind, code, message.to_owned(), None)
 }

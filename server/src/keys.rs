@@ -32,11 +32,7 @@ pub struct GeneratedKey {
 pub fn generate_api_key() -> GeneratedKey {
     let plain = format!("{API_KEY_PREFIX}{}", random_token());
     let display = format!("{API_KEY_PREFIX}…{}", &plain[plain.len() - 4..]);
-    GeneratedKey {
-        hash: hash_secret(&plain),
-        plain,
-        display,
-    }
+    GeneratedKey { hash: hash_secret(&plain), plain, display }
 }
 
 /// 32 bytes from the OS-seeded CSPRNG, base64url without padding (43 characters).

@@ -38,47 +38,32 @@ impl TestDb {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("create a temporary directory");
                 let url = format!("sqlite://{}", dir.path().join("cadence.db").display());
-                TestDb {
-                    url,
-                    backend,
-                    _guard: DbGuard::Sqlite(dir),
-                }
+                TestDb { url, backend, _guard: DbGuard::Sqlite(dir) }
             }
             Backend::Postgres => {
                 let admin_url = postgres_admin_url();
-                let mut admin = sqlx::PgConnection::connect(&admin_url)
-                    .await
-                    .unwrap_or_else(|err| {
-                        panic!(
-                            "Postgres is required for the test suite but {} is unreachable: {err}. \
+                let mut admin = sqlx::PgConnection::connect(&admin_url).await.unwrap_or_else(|err| {
+                    panic!(
+                        "Postgres is required for the test suite but {} is unreachable: {err}. \
                          Start it or set CADENCE_TEST_POSTGRES_URL.",
-                            store::redact_url(&admin_url)
-                        )
-                    });
-                let name = format!(
-                    "cadence_test_{}",
-                    ulid::Ulid::new().to_string().to_lowercase()
-                );
+                        store::redact_url(&admin_url)
+                    )
+                });
+                let name = format!("cadence_test_{}", ulid::Ulid::new().to_string().to_lowercase());
                 sqlx::query(&format!("CREATE DATABASE {name}"))
                     .execute(&mut admin)
                     .await
                     .expect("create the test database");
                 let _ = admin.close().await;
                 let url = with_database(&admin_url, &name);
-                TestDb {
-                    url,
-                    backend,
-                    _guard: DbGuard::Postgres { admin_url, name },
-                }
+                TestDb { url, backend, _guard: DbGuard::Postgres { admin_url, name } }
             }
         }
     }
 
     /// Opens the store (applying migrations).
     pub async fn connect(&self) -> Arc<dyn Store> {
-        store::connect(&self.url)
-            .await
-            .expect("connect to the test database")
+        store::connect(&self.url).await.expect("connect to the test database")
     }
 }
 
@@ -88,9 +73,7 @@ impl Drop for DbGuard {
             let (admin_url, name) = (admin_url.clone(), name.clone());
             // Drop may run inside a runtime; a thread with its own runtime can block safely.
             let dropped = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()?;
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
                 rt.block_on(async {
                     let mut admin = sqlx::PgConnection::connect(&admin_url).await?;
                     sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
@@ -110,8 +93,7 @@ impl Drop for DbGuard {
 
 /// The Postgres admin URL tests create their databases through.
 pub fn postgres_admin_url() -> String {
-    std::env::var("CADENCE_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| DEFAULT_POSTGRES_ADMIN_URL.to_owned())
+    std::env::var("CADENCE_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_ADMIN_URL.to_owned())
 }
 
 /// The same server URL with another database name.
@@ -150,28 +132,16 @@ impl TestApp {
     }
 
     /// Serves the standard routes plus `extra` behind the real layers.
-    pub async fn spawn_with_routes(
-        backend: Backend,
-        config: Config,
-        extra: Router<AppState>,
-    ) -> TestApp {
+    pub async fn spawn_with_routes(backend: Backend, config: Config, extra: Router<AppState>) -> TestApp {
         let routes = crate::http::routes(&config).merge(extra);
         let db = TestDb::create(backend).await;
         let store = db.connect().await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind a port");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a port");
         let base_url = format!("http://{}", listener.local_addr().expect("local addr"));
         let (tx, rx) = oneshot::channel::<()>();
-        let server = tokio::spawn(app::serve_routes(
-            listener,
-            store.clone(),
-            config,
-            routes,
-            async {
-                let _ = rx.await;
-            },
-        ));
+        let server = tokio::spawn(app::serve_routes(listener, store.clone(), config, routes, async {
+            let _ = rx.await;
+        }));
         TestApp {
             base_url,
             client: reqwest::Client::new(),
@@ -199,10 +169,7 @@ impl TestApp {
             let _ = tx.send(());
         }
         if let Some(server) = self.server.take() {
-            server
-                .await
-                .expect("server task")
-                .expect("server ran cleanly");
+            server.await.expect("server task").expect("server ran cleanly");
         }
     }
 }
@@ -212,21 +179,6 @@ impl Drop for TestApp {
         if let Some(server) = self.server.take() {
             server.abort();
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn database_name_is_swapped_in_urls() {
-        assert_eq!(
-            super::with_database("postgres://u@h:5432/postgres", "x"),
-            "postgres://u@h:5432/x"
-        );
-        assert_eq!(
-            super::with_database("postgres://u@h/postgres?sslmode=disable", "x"),
-            "postgres://u@h/x?sslmode=disable"
-        );
     }
 }
 
@@ -252,4 +204,16 @@ macro_rules! both_backends {
             )*
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn database_name_is_swapped_in_urls() {
+        assert_eq!(super::with_database("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
+        assert_eq!(
+            super::with_database("postgres://u@h/postgres?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
+    }
 }

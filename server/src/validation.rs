@@ -2,24 +2,13 @@
 
 /// Paths the server itself uses at the top level; an org slug may not take them, because
 /// `/{slug}` is the org's booking page.
-pub const RESERVED_SLUGS: [&str; 9] = [
-    "api",
-    "widget",
-    "healthz",
-    "readyz",
-    "embed",
-    "embed.js",
-    "static",
-    "assets",
-    "favicon.ico",
-];
+pub const RESERVED_SLUGS: [&str; 9] =
+    ["api", "widget", "healthz", "readyz", "embed", "embed.js", "static", "assets", "favicon.ico"];
 
 /// A slug is 3–63 characters of `a-z`, `0-9` and inner hyphens, and not reserved.
 pub fn check_slug(slug: &str) -> Result<(), String> {
     let well_formed = (3..=63).contains(&slug.len())
-        && slug
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !slug.starts_with('-')
         && !slug.ends_with('-');
     if !well_formed {
@@ -47,9 +36,7 @@ mod tests {
     fn slugs() {
         assert!(check_slug("movela").is_ok());
         assert!(check_slug("physio-42").is_ok());
-        for bad in [
-            "ab", "Movela", "-x-y", "x-y-", "a b c", "api", "widget", "ü-ber",
-        ] {
+        for bad in ["ab", "Movela", "-x-y", "x-y-", "a b c", "api", "widget", "ü-ber"] {
             assert!(check_slug(bad).is_err(), "{bad}");
         }
     }

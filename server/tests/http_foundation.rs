@@ -35,10 +35,7 @@ fn probe_routes() -> Router<AppState> {
         count: u32,
     }
     Router::new()
-        .route(
-            "/test/echo",
-            post(|AppJson(body): AppJson<Echo>| async move { AppJson(body) }),
-        )
+        .route("/test/echo", post(|AppJson(body): AppJson<Echo>| async move { AppJson(body) }))
         .route("/test/panic", get(panicking_handler))
         .route(
             "/test/slow",
@@ -60,32 +57,14 @@ async fn spawn_probe(backend: Backend, config: Config) -> TestApp {
 /// Asserts the envelope shape and returns its `error` object.
 async fn envelope(res: reqwest::Response, status: StatusCode, kind: &str, code: &str) -> Value {
     assert_eq!(res.status(), status);
-    let header_id = res
-        .headers()
-        .get("x-request-id")
-        .expect("x-request-id")
-        .to_str()
-        .unwrap()
-        .to_owned();
-    assert!(
-        res.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("application/json")
-    );
+    let header_id = res.headers().get("x-request-id").expect("x-request-id").to_str().unwrap().to_owned();
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
     let body: Value = res.json().await.expect("JSON body");
     let err = body["error"].clone();
     assert_eq!(err["type"], kind, "{body}");
     assert_eq!(err["code"], code, "{body}");
-    assert!(
-        err["message"].as_str().is_some_and(|m| !m.is_empty()),
-        "{body}"
-    );
-    assert_eq!(
-        err["request_id"],
-        header_id.as_str(),
-        "body and header carry the same request id"
-    );
+    assert!(err["message"].as_str().is_some_and(|m| !m.is_empty()), "{body}");
+    assert_eq!(err["request_id"], header_id.as_str(), "body and header carry the same request id");
     assert!(header_id.starts_with("req_"));
     err
 }
@@ -102,15 +81,8 @@ async fn healthz_and_readyz_answer_200(backend: Backend) {
 
 async fn public_org_shows_id_slug_name_timezone_branding(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let seeded = cadence_server::demo::seed(app.store.as_ref())
-        .await
-        .unwrap();
-    let res = app
-        .client
-        .get(app.url("/api/v1/public/orgs/movela"))
-        .send()
-        .await
-        .unwrap();
+    let seeded = cadence_server::demo::seed(app.store.as_ref()).await.unwrap();
+    let res = app.client.get(app.url("/api/v1/public/orgs/movela")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let org: Value = res.json().await.unwrap();
     assert_eq!(org["id"], seeded.org.id.as_str());
@@ -124,60 +96,24 @@ async fn public_org_shows_id_slug_name_timezone_branding(backend: Backend) {
 
 async fn unknown_org_is_404_envelope(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let res = app
-        .client
-        .get(app.url("/api/v1/public/orgs/no-such-org"))
-        .send()
-        .await
-        .unwrap();
-    envelope(
-        res,
-        StatusCode::NOT_FOUND,
-        "not_found_error",
-        "resource_not_found",
-    )
-    .await;
+    let res = app.client.get(app.url("/api/v1/public/orgs/no-such-org")).send().await.unwrap();
+    envelope(res, StatusCode::NOT_FOUND, "not_found_error", "resource_not_found").await;
     app.stop().await;
 }
 
 async fn unknown_route_is_404_envelope_with_matching_request_id(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let res = app
-        .client
-        .get(app.url("/api/v1/nothing/here"))
-        .send()
-        .await
-        .unwrap();
-    let err = envelope(
-        res,
-        StatusCode::NOT_FOUND,
-        "not_found_error",
-        "resource_not_found",
-    )
-    .await;
-    assert!(
-        err["message"]
-            .as_str()
-            .unwrap()
-            .contains("/api/v1/nothing/here")
-    );
+    let res = app.client.get(app.url("/api/v1/nothing/here")).send().await.unwrap();
+    let err = envelope(res, StatusCode::NOT_FOUND, "not_found_error", "resource_not_found").await;
+    assert!(err["message"].as_str().unwrap().contains("/api/v1/nothing/here"));
     app.stop().await;
 }
 
 async fn wrong_method_is_405_envelope(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let res = app.client.delete(app.url("/healthz")).send().await.unwrap();
-    assert!(
-        res.headers().contains_key("allow"),
-        "405 keeps its Allow header"
-    );
-    envelope(
-        res,
-        StatusCode::METHOD_NOT_ALLOWED,
-        "invalid_request_error",
-        "method_not_allowed",
-    )
-    .await;
+    assert!(res.headers().contains_key("allow"), "405 keeps its Allow header");
+    envelope(res, StatusCode::METHOD_NOT_ALLOWED, "invalid_request_error", "method_not_allowed").await;
     app.stop().await;
 }
 
@@ -191,27 +127,9 @@ async fn malformed_json_is_400_envelope(backend: Backend) {
         .send()
         .await
         .unwrap();
-    envelope(
-        res,
-        StatusCode::BAD_REQUEST,
-        "invalid_request_error",
-        "malformed_json",
-    )
-    .await;
-    let res = app
-        .client
-        .post(app.url("/test/echo"))
-        .body("name=Ada")
-        .send()
-        .await
-        .unwrap();
-    envelope(
-        res,
-        StatusCode::BAD_REQUEST,
-        "invalid_request_error",
-        "unsupported_content_type",
-    )
-    .await;
+    envelope(res, StatusCode::BAD_REQUEST, "invalid_request_error", "malformed_json").await;
+    let res = app.client.post(app.url("/test/echo")).body("name=Ada").send().await.unwrap();
+    envelope(res, StatusCode::BAD_REQUEST, "invalid_request_error", "unsupported_content_type").await;
     // The probe itself works with a good body.
     let res = app
         .client
@@ -227,20 +145,8 @@ async fn malformed_json_is_400_envelope(backend: Backend) {
 
 async fn body_of_wrong_shape_is_422_naming_the_field(backend: Backend) {
     let app = spawn_probe(backend, Config::default()).await;
-    let res = app
-        .client
-        .post(app.url("/test/echo"))
-        .json(&json!({"count": 2}))
-        .send()
-        .await
-        .unwrap();
-    let err = envelope(
-        res,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_request_error",
-        "invalid_body",
-    )
-    .await;
+    let res = app.client.post(app.url("/test/echo")).json(&json!({"count": 2})).send().await.unwrap();
+    let err = envelope(res, StatusCode::UNPROCESSABLE_ENTITY, "invalid_request_error", "invalid_body").await;
     assert_eq!(err["field"], "name");
     app.stop().await;
 }
@@ -248,37 +154,16 @@ async fn body_of_wrong_shape_is_422_naming_the_field(backend: Backend) {
 async fn oversized_body_is_413_envelope(backend: Backend) {
     let app = spawn_probe(backend, Config::default()).await;
     let big = json!({ "name": "x".repeat(2 * 1024 * 1024), "count": 1 });
-    let res = app
-        .client
-        .post(app.url("/test/echo"))
-        .json(&big)
-        .send()
-        .await
-        .unwrap();
-    envelope(
-        res,
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "invalid_request_error",
-        "payload_too_large",
-    )
-    .await;
+    let res = app.client.post(app.url("/test/echo")).json(&big).send().await.unwrap();
+    envelope(res, StatusCode::PAYLOAD_TOO_LARGE, "invalid_request_error", "payload_too_large").await;
     app.stop().await;
 }
 
 async fn panic_is_500_envelope_without_internals(backend: Backend) {
     let app = spawn_probe(backend, Config::default()).await;
     let res = app.client.get(app.url("/test/panic")).send().await.unwrap();
-    let err = envelope(
-        res,
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "api_error",
-        "internal_error",
-    )
-    .await;
-    assert!(
-        !err.to_string().contains("hunter2"),
-        "no internals leak: {err}"
-    );
+    let err = envelope(res, StatusCode::INTERNAL_SERVER_ERROR, "api_error", "internal_error").await;
+    assert!(!err.to_string().contains("hunter2"), "no internals leak: {err}");
     // The server survives the panic.
     let res = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
@@ -286,27 +171,16 @@ async fn panic_is_500_envelope_without_internals(backend: Backend) {
 }
 
 async fn slow_request_is_cut_off_with_408_envelope(backend: Backend) {
-    let config = Config {
-        request_timeout: Duration::from_millis(200),
-        ..Config::default()
-    };
+    let config = Config { request_timeout: Duration::from_millis(200), ..Config::default() };
     let app = spawn_probe(backend, config).await;
     let res = app.client.get(app.url("/test/slow")).send().await.unwrap();
-    envelope(
-        res,
-        StatusCode::REQUEST_TIMEOUT,
-        "api_error",
-        "request_timeout",
-    )
-    .await;
+    envelope(res, StatusCode::REQUEST_TIMEOUT, "api_error", "request_timeout").await;
     app.stop().await;
 }
 
 async fn public_surface_allows_any_origin_and_others_do_not(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    cadence_server::demo::seed(app.store.as_ref())
-        .await
-        .unwrap();
+    cadence_server::demo::seed(app.store.as_ref()).await.unwrap();
     let res = app
         .client
         .get(app.url("/api/v1/public/orgs/movela"))
@@ -315,47 +189,24 @@ async fn public_surface_allows_any_origin_and_others_do_not(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(res.headers()["access-control-allow-origin"], "*");
-    let expose = res.headers()["access-control-expose-headers"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    assert!(
-        expose.contains("x-request-id") && expose.contains("retry-after"),
-        "{expose}"
-    );
+    let expose = res.headers()["access-control-expose-headers"].to_str().unwrap().to_owned();
+    assert!(expose.contains("x-request-id") && expose.contains("retry-after"), "{expose}");
 
     let preflight = app
         .client
-        .request(
-            reqwest::Method::OPTIONS,
-            app.url("/api/v1/public/orgs/movela"),
-        )
+        .request(reqwest::Method::OPTIONS, app.url("/api/v1/public/orgs/movela"))
         .header("origin", "https://physio.example")
         .header("access-control-request-method", "POST")
-        .header(
-            "access-control-request-headers",
-            "content-type,idempotency-key",
-        )
+        .header("access-control-request-headers", "content-type,idempotency-key")
         .send()
         .await
         .unwrap();
     assert!(preflight.status().is_success(), "{}", preflight.status());
-    let allowed = preflight.headers()["access-control-allow-headers"]
-        .to_str()
-        .unwrap()
-        .to_lowercase();
-    assert!(
-        allowed.contains("idempotency-key") && allowed.contains("content-type"),
-        "{allowed}"
-    );
+    let allowed = preflight.headers()["access-control-allow-headers"].to_str().unwrap().to_lowercase();
+    assert!(allowed.contains("idempotency-key") && allowed.contains("content-type"), "{allowed}");
 
-    let res = app
-        .client
-        .get(app.url("/healthz"))
-        .header("origin", "https://evil.example")
-        .send()
-        .await
-        .unwrap();
+    let res =
+        app.client.get(app.url("/healthz")).header("origin", "https://evil.example").send().await.unwrap();
     assert!(
         !res.headers().contains_key("access-control-allow-origin"),
         "CORS is open on the public surface only"
@@ -365,9 +216,7 @@ async fn public_surface_allows_any_origin_and_others_do_not(backend: Backend) {
 
 async fn request_log_records_route_status_and_org_without_query(backend: Backend) {
     let mut app = TestApp::spawn(backend).await;
-    let seeded = cadence_server::demo::seed(app.store.as_ref())
-        .await
-        .unwrap();
+    let seeded = cadence_server::demo::seed(app.store.as_ref()).await.unwrap();
     let res = app
         .client
         .get(app.url("/api/v1/public/orgs/movela?token=s3cret&email=ada@example.com"))
@@ -376,113 +225,55 @@ async fn request_log_records_route_status_and_org_without_query(backend: Backend
         .unwrap();
     let request_id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
     let res404 = app.client.get(app.url("/nope/nope")).send().await.unwrap();
-    let missing_id = res404.headers()["x-request-id"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let missing_id = res404.headers()["x-request-id"].to_str().unwrap().to_owned();
     // Graceful shutdown flushes the log writer.
     app.shutdown().await;
 
     let entries = app.store.recent_request_logs(50).await.unwrap();
-    let hit = entries
-        .iter()
-        .find(|e| e.request_id == request_id)
-        .expect("the request was logged");
+    let hit = entries.iter().find(|e| e.request_id == request_id).expect("the request was logged");
     assert_eq!(hit.method, "GET");
     assert_eq!(hit.route, "/api/v1/public/orgs/{slug}");
     assert_eq!(hit.status, 200);
     assert_eq!(hit.org_id.as_deref(), Some(seeded.org.id.as_str()));
     assert_eq!(hit.key_id, None);
-    let miss = entries
-        .iter()
-        .find(|e| e.request_id == missing_id)
-        .expect("the 404 was logged");
+    let miss = entries.iter().find(|e| e.request_id == missing_id).expect("the 404 was logged");
     assert_eq!(miss.status, 404);
     assert_eq!(miss.route, "(unmatched)");
     for e in &entries {
-        assert!(
-            !e.route.contains("s3cret") && !e.route.contains('@'),
-            "no query data in the log: {e:?}"
-        );
+        assert!(!e.route.contains("s3cret") && !e.route.contains('@'), "no query data in the log: {e:?}");
     }
 }
 
 async fn booking_page_serves_widget_and_404s_unknown_slugs(backend: Backend) {
     let widget = tempfile::tempdir().unwrap();
-    std::fs::write(
-        widget.path().join("index.html"),
-        "<html><body>cadence widget shell</body></html>",
-    )
-    .unwrap();
-    std::fs::write(widget.path().join("app.js"), "console.log('widget')").unwrap();
-    let config = Config {
-        widget_dir: widget.path().to_owned(),
-        ..Config::default()
-    };
-    let app = TestApp::spawn_with(backend, config).await;
-    cadence_server::demo::seed(app.store.as_ref())
-        .await
+    std::fs::write(widget.path().join("index.html"), "<html><body>cadence widget shell</body></html>")
         .unwrap();
+    std::fs::write(widget.path().join("app.js"), "console.log('widget')").unwrap();
+    let config = Config { widget_dir: widget.path().to_owned(), ..Config::default() };
+    let app = TestApp::spawn_with(backend, config).await;
+    cadence_server::demo::seed(app.store.as_ref()).await.unwrap();
 
     let res = app.client.get(app.url("/movela")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    assert!(
-        res.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/html")
-    );
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
     assert!(res.text().await.unwrap().contains("cadence widget shell"));
 
-    let res = app
-        .client
-        .get(app.url("/nobody-here"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.client.get(app.url("/nobody-here")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    assert!(
-        res.text().await.unwrap().contains("cadence widget shell"),
-        "the widget explains the 404"
-    );
+    assert!(res.text().await.unwrap().contains("cadence widget shell"), "the widget explains the 404");
 
-    let res = app
-        .client
-        .get(app.url("/widget/app.js"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.client.get(app.url("/widget/app.js")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    let res = app
-        .client
-        .get(app.url("/widget/missing.js"))
-        .send()
-        .await
-        .unwrap();
-    envelope(
-        res,
-        StatusCode::NOT_FOUND,
-        "not_found_error",
-        "route_not_found",
-    )
-    .await;
+    let res = app.client.get(app.url("/widget/missing.js")).send().await.unwrap();
+    envelope(res, StatusCode::NOT_FOUND, "not_found_error", "route_not_found").await;
     app.stop().await;
 }
 
 async fn booking_page_without_built_widget_is_503_envelope(backend: Backend) {
     let empty = tempfile::tempdir().unwrap();
-    let config = Config {
-        widget_dir: empty.path().to_owned(),
-        ..Config::default()
-    };
+    let config = Config { widget_dir: empty.path().to_owned(), ..Config::default() };
     let app = TestApp::spawn_with(backend, config).await;
     let res = app.client.get(app.url("/movela")).send().await.unwrap();
-    envelope(
-        res,
-        StatusCode::SERVICE_UNAVAILABLE,
-        "api_error",
-        "widget_not_built",
-    )
-    .await;
+    envelope(res, StatusCode::SERVICE_UNAVAILABLE, "api_error", "widget_not_built").await;
     app.stop().await;
 }

@@ -31,11 +31,7 @@ pub struct ClockTimeError(String);
 
 impl fmt::Display for ClockTimeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "'{}' is not a time of day in HH:MM form (00:00 to 24:00)",
-            self.0
-        )
+        write!(f, "'{}' is not a time of day in HH:MM form (00:00 to 24:00)", self.0)
     }
 }
 
@@ -145,10 +141,7 @@ pub fn first_invalid_interval(intervals: &[Interval]) -> Option<usize> {
     if let Some((i, _)) = sorted.iter().find(|(_, iv)| iv.start >= iv.end) {
         return Some(*i);
     }
-    sorted
-        .windows(2)
-        .find(|w| w[1].1.start < w[0].1.end)
-        .map(|w| w[1].0)
+    sorted.windows(2).find(|w| w[1].1.start < w[0].1.end).map(|w| w[1].0)
 }
 
 #[cfg(test)]
@@ -156,10 +149,7 @@ mod tests {
     use super::*;
 
     fn iv(a: &str, b: &str) -> Interval {
-        Interval {
-            start: a.parse().unwrap(),
-            end: b.parse().unwrap(),
-        }
+        Interval { start: a.parse().unwrap(), end: b.parse().unwrap() }
     }
 
     #[test]
@@ -167,13 +157,8 @@ mod tests {
         assert_eq!("09:30".parse::<ClockTime>().unwrap().minutes(), 570);
         assert_eq!("24:00".parse::<ClockTime>().unwrap(), ClockTime::END_OF_DAY);
         assert_eq!("07:05".parse::<ClockTime>().unwrap().to_string(), "07:05");
-        for bad in [
-            "9:30", "24:01", "12:60", "ab:cd", "", "12:3", "+1:00", "12-30",
-        ] {
-            assert!(
-                bad.parse::<ClockTime>().is_err(),
-                "{bad} should be rejected"
-            );
+        for bad in ["9:30", "24:01", "12:60", "ab:cd", "", "12:3", "+1:00", "12-30"] {
+            assert!(bad.parse::<ClockTime>().is_err(), "{bad} should be rejected");
         }
     }
 
@@ -190,18 +175,9 @@ mod tests {
 
     #[test]
     fn invalid_intervals_are_found() {
-        assert_eq!(
-            first_invalid_interval(&[iv("09:00", "12:00"), iv("13:00", "17:00")]),
-            None
-        );
+        assert_eq!(first_invalid_interval(&[iv("09:00", "12:00"), iv("13:00", "17:00")]), None);
         assert_eq!(first_invalid_interval(&[iv("12:00", "09:00")]), Some(0));
-        assert_eq!(
-            first_invalid_interval(&[iv("13:00", "17:00"), iv("09:00", "13:30")]),
-            Some(0)
-        );
-        assert_eq!(
-            first_invalid_interval(&[iv("09:00", "10:00"), iv("10:00", "11:00")]),
-            None
-        );
+        assert_eq!(first_invalid_interval(&[iv("13:00", "17:00"), iv("09:00", "13:30")]), Some(0));
+        assert_eq!(first_invalid_interval(&[iv("09:00", "10:00"), iv("10:00", "11:00")]), None);
     }
 }

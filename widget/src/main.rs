@@ -17,13 +17,9 @@ fn slug_from_path(path: &str) -> Option<String> {
 
 /// What loading the org can end in, in words for the visitor.
 async fn load_org(slug: String) -> Result<PublicOrg, String> {
-    let res = Request::get(&format!("/api/v1/public/orgs/{slug}"))
-        .send()
-        .await
-        .map_err(|_| {
-            "We could not reach the booking service. Check your connection and try again."
-                .to_string()
-        })?;
+    let res = Request::get(&format!("/api/v1/public/orgs/{slug}")).send().await.map_err(|_| {
+        "We could not reach the booking service. Check your connection and try again.".to_string()
+    })?;
     match res.status() {
         200 => res.json::<PublicOrg>().await.map_err(|e| e.to_string()),
         404 => Err("This booking page does not exist.".into()),

@@ -52,11 +52,7 @@ impl Caller {
 }
 
 /// Middleware around every route: see the module docs.
-pub async fn request_context(
-    State(state): State<AppState>,
-    mut req: Request,
-    next: Next,
-) -> Response {
+pub async fn request_context(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let started = Instant::now();
     let request_id = crate::ids::new_id("req");
     let method = req.method().as_str().to_owned();
@@ -69,16 +65,11 @@ pub async fn request_context(
     let caller = Caller::default();
     req.extensions_mut().insert(caller.clone());
 
-    let span =
-        tracing::info_span!("request", request_id = %request_id, method = %method, route = %route);
+    let span = tracing::info_span!("request", request_id = %request_id, method = %method, route = %route);
     let mut res = REQUEST_ID
         .scope(request_id.clone(), async {
             let res = next.run(req).await;
-            if needs_envelope(&res) {
-                with_envelope(res)
-            } else {
-                res
-            }
+            if needs_envelope(&res) { with_envelope(res) } else { res }
         })
         .instrument(span.clone())
         .await;

@@ -25,19 +25,13 @@ impl From<JsonRejection> for ApiError {
                 let detail = std::error::Error::source(&err)
                     .map(ToString::to_string)
                     .unwrap_or_else(|| err.body_text());
-                ApiError::Invalid {
-                    code: "invalid_body",
-                    field: field_from_serde(&detail),
-                    message: detail,
-                }
+                ApiError::Invalid { code: "invalid_body", field: field_from_serde(&detail), message: detail }
             }
             JsonRejection::JsonSyntaxError(err) => ApiError::BadRequest {
                 code: "malformed_json",
                 message: format!(
                     "The body is not valid JSON: {}",
-                    std::error::Error::source(&err)
-                        .map(ToString::to_string)
-                        .unwrap_or_default()
+                    std::error::Error::source(&err).map(ToString::to_string).unwrap_or_default()
                 ),
                 field: None,
             },
@@ -47,11 +41,9 @@ impl From<JsonRejection> for ApiError {
                 field: None,
             },
             other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
-            other => ApiError::BadRequest {
-                code: "unreadable_body",
-                message: other.body_text(),
-                field: None,
-            },
+            other => {
+                ApiError::BadRequest { code: "unreadable_body", message: other.body_text(), field: None }
+            }
         }
     }
 }
@@ -72,11 +64,7 @@ pub struct AppPath<T>(pub T);
 
 impl From<PathRejection> for ApiError {
     fn from(rejection: PathRejection) -> Self {
-        ApiError::BadRequest {
-            code: "invalid_path",
-            message: rejection.body_text(),
-            field: None,
-        }
+        ApiError::BadRequest { code: "invalid_path", message: rejection.body_text(), field: None }
     }
 }
 
@@ -87,11 +75,7 @@ pub struct AppQuery<T>(pub T);
 
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
-        ApiError::BadRequest {
-            code: "invalid_query",
-            message: rejection.body_text(),
-            field: None,
-        }
+        ApiError::BadRequest { code: "invalid_query", message: rejection.body_text(), field: None }
     }
 }
 
@@ -101,14 +85,8 @@ mod tests {
 
     #[test]
     fn serde_messages_name_the_field() {
-        assert_eq!(
-            field_from_serde("missing field `start` at line 1 column 2").as_deref(),
-            Some("start")
-        );
-        assert_eq!(
-            field_from_serde("unknown field `x`, expected `a`").as_deref(),
-            Some("x")
-        );
+        assert_eq!(field_from_serde("missing field `start` at line 1 column 2").as_deref(), Some("start"));
+        assert_eq!(field_from_serde("unknown field `x`, expected `a`").as_deref(), Some("x"));
         assert_eq!(field_from_serde("invalid type: string, expected u32"), None);
     }
 }

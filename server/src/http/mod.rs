@@ -43,10 +43,7 @@ pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
     routes
         .layer(
             ServiceBuilder::new()
-                .layer(axum::middleware::from_fn_with_state(
-                    state.clone(),
-                    context::request_context,
-                ))
+                .layer(axum::middleware::from_fn_with_state(state.clone(), context::request_context))
                 .layer(CatchPanicLayer::custom(panic_response))
                 .layer(TimeoutLayer::with_status_code(
                     StatusCode::REQUEST_TIMEOUT,
@@ -58,9 +55,7 @@ pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
 }
 
 async fn unknown_route(method: Method, uri: Uri) -> ApiError {
-    ApiError::NotFound {
-        message: format!("No route for {method} {}.", uri.path()),
-    }
+    ApiError::NotFound { message: format!("No route for {method} {}.", uri.path()) }
 }
 
 /// A panic in a handler becomes a bare 500 (the envelope is added by the request context);

@@ -19,9 +19,7 @@ use std::path::Path;
 use tower_http::services::ServeDir;
 
 pub fn router(widget_dir: &Path) -> Router<AppState> {
-    Router::new()
-        .route("/{slug}", get(booking_page))
-        .nest_service("/widget", ServeDir::new(widget_dir))
+    Router::new().route("/{slug}", get(booking_page)).nest_service("/widget", ServeDir::new(widget_dir))
 }
 
 /// `GET /{slug}`: the booking page of an org.
@@ -35,8 +33,7 @@ async fn booking_page(
         tracing::warn!(path = %index.display(), error = %err, "widget index.html not readable");
         ApiError::Unavailable {
             code: "widget_not_built",
-            message: "The booking widget has not been built on this server (see the README)."
-                .into(),
+            message: "The booking widget has not been built on this server (see the README).".into(),
         }
     })?;
     let status = match state.store.find_org_by_slug(&slug).await? {

@@ -13,9 +13,7 @@ use std::time::Duration;
 use tower_http::cors::{Any, CorsLayer};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/public/orgs/{slug}", get(get_org))
-        .layer(cors())
+    Router::new().route("/api/v1/public/orgs/{slug}", get(get_org)).layer(cors())
 }
 
 /// Any origin may call the public surface (the widget is embedded on other sites); it
@@ -24,10 +22,7 @@ fn cors() -> CorsLayer {
     CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::POST])
-        .allow_headers([
-            header::CONTENT_TYPE,
-            HeaderName::from_static("idempotency-key"),
-        ])
+        .allow_headers([header::CONTENT_TYPE, HeaderName::from_static("idempotency-key")])
         .expose_headers([
             HeaderName::from_static("x-request-id"),
             HeaderName::from_static("x-ratelimit-limit"),
@@ -44,11 +39,7 @@ async fn get_org(
     Extension(caller): Extension<Caller>,
     AppPath(slug): AppPath<String>,
 ) -> Result<Json<PublicOrg>, ApiError> {
-    let org = state
-        .store
-        .find_org_by_slug(&slug)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Org"))?;
+    let org = state.store.find_org_by_slug(&slug).await?.ok_or_else(|| ApiError::not_found("Org"))?;
     caller.set_org(&org.id);
     Ok(Json(PublicOrg {
         id: org.id,

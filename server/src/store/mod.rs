@@ -65,11 +65,7 @@ pub trait Store: Send + Sync {
     async fn find_org_by_slug(&self, slug: &str) -> Result<Option<Org>, StoreError>;
 
     /// Creates a practitioner with weekly hours and date overrides; returns its id.
-    async fn create_practitioner(
-        &self,
-        org_id: &str,
-        p: &NewPractitioner,
-    ) -> Result<String, StoreError>;
+    async fn create_practitioner(&self, org_id: &str, p: &NewPractitioner) -> Result<String, StoreError>;
     /// Creates a service and links the given practitioners (all of `org_id`); returns its id.
     async fn create_service(&self, org_id: &str, s: &NewService) -> Result<String, StoreError>;
 
@@ -118,10 +114,7 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted_from_urls() {
-        assert_eq!(
-            redact_url("postgres://u:secret@h/db"),
-            "postgres://u:***@h/db"
-        );
+        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
         assert_eq!(redact_url("sqlite://x.db"), "sqlite://x.db");
     }

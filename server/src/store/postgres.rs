@@ -27,10 +27,7 @@ impl PgStore {
             .connect(url)
             .await
             .with_context(|| format!("cannot connect to Postgres at {}", redact_url(url)))?;
-        sqlx::migrate!("migrations/postgres")
-            .run(&pool)
-            .await
-            .context("applying Postgres migrations")?;
+        sqlx::migrate!("migrations/postgres").run(&pool).await.context("applying Postgres migrations")?;
         Ok(Self { pool })
     }
 
@@ -76,10 +73,7 @@ impl Store for PgStore {
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(map_err)?;
         Ok(())
     }
 
@@ -108,11 +102,7 @@ impl Store for PgStore {
         row.as_ref().map(org_from_row).transpose()
     }
 
-    async fn create_practitioner(
-        &self,
-        org_id: &str,
-        p: &NewPractitioner,
-    ) -> Result<String, StoreError> {
+    async fn create_practitioner(&self, org_id: &str, p: &NewPractitioner) -> Result<String, StoreError> {
         let id = crate::ids::new_id("prac");
         let mut tx = self.pool.begin().await.map_err(map_err)?;
         sqlx::query(

@@ -36,10 +36,7 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .with_context(|| format!("cannot open SQLite database {url:?}"))?;
-        sqlx::migrate!("migrations/sqlite")
-            .run(&pool)
-            .await
-            .context("applying SQLite migrations")?;
+        sqlx::migrate!("migrations/sqlite").run(&pool).await.context("applying SQLite migrations")?;
         Ok(Self { pool })
     }
 
@@ -49,10 +46,7 @@ impl SqliteStore {
     }
 
     async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
-        self.pool
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(map_err)
+        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(map_err)
     }
 }
 
@@ -74,8 +68,7 @@ fn to_unix(at: DateTime<Utc>) -> i64 {
 }
 
 fn from_unix(secs: i64) -> Result<DateTime<Utc>, StoreError> {
-    DateTime::from_timestamp(secs, 0)
-        .ok_or_else(|| StoreError::Corrupt(format!("timestamp {secs}")))
+    DateTime::from_timestamp(secs, 0).ok_or_else(|| StoreError::Corrupt(format!("timestamp {secs}")))
 }
 
 fn org_from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Org, StoreError> {
@@ -96,10 +89,7 @@ impl Store for SqliteStore {
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map_err(map_err)?;
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(map_err)?;
         Ok(())
     }
 
@@ -131,11 +121,7 @@ impl Store for SqliteStore {
         row.as_ref().map(org_from_row).transpose()
     }
 
-    async fn create_practitioner(
-        &self,
-        org_id: &str,
-        p: &NewPractitioner,
-    ) -> Result<String, StoreError> {
+    async fn create_practitioner(&self, org_id: &str, p: &NewPractitioner) -> Result<String, StoreError> {
         let id = crate::ids::new_id("prac");
         let now = to_unix(Utc::now());
         let mut tx = self.begin_write().await?;
@@ -156,13 +142,15 @@ impl Store for SqliteStore {
         .await
         .map_err(map_err)?;
         for o in &p.date_overrides {
-            sqlx::query("INSERT INTO practitioner_date_overrides (practitioner_id, date, intervals) VALUES (?, ?, ?)")
-                .bind(&id)
-                .bind(o.date.to_string())
-                .bind(Json(&o.intervals))
-                .execute(&mut *tx)
-                .await
-                .map_err(map_err)?;
+            sqlx::query(
+                "INSERT INTO practitioner_date_overrides (practitioner_id, date, intervals) VALUES (?, ?, ?)",
+            )
+            .bind(&id)
+            .bind(o.date.to_string())
+            .bind(Json(&o.intervals))
+            .execute(&mut *tx)
+            .await
+            .map_err(map_err)?;
         }
         tx.commit().await.map_err(map_err)?;
         Ok(id)

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs every check and test of the repository, as CI does (.ci/run calls this):
+# formatting, lints (host and wasm32), the widget build, then unit, HTTP, storage and
+# end-to-end tests, each storage/HTTP test on SQLite and on Postgres.
+# Postgres must answer at CADENCE_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "tools"
+bash scripts/install-tools.sh
+
+step "postgres"
+pg_url="${CADENCE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+if command -v psql >/dev/null 2>&1; then
+  if ! psql "$pg_url" -Atqc 'SELECT 1' >/dev/null 2>&1; then
+    echo "ERROR: Postgres is required by the test suite and does not answer at $pg_url" >&2
+    exit 1
+  fi
+  echo "Postgres answers at $pg_url"
+fi
+
+step "format"
+cargo fmt --all -- --check
+
+step "lint"
+cargo clippy --workspace --exclude cadence-widget --all-targets -- -D warnings
+cargo clippy -p cadence-widget --target wasm32-unknown-unknown -- -D warnings
+
+step "widget"
+trunk build --release
+
+step "tests"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+cargo test --workspace --exclude cadence-widget 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One closing line over every test binary.
+awk '/^test result:/ { p += $4; f += $6 } END { printf "\ntests: %d passed, %d failed\n", p, f }' "$log"
+exit "$status"
