@@ -2,6 +2,7 @@
 //! command line ([`cli`]). See the repository README for the big picture.
 
 pub mod app;
+pub mod availability;
 pub mod cli;
 pub mod demo;
 pub mod error;

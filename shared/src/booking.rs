@@ -1,0 +1,82 @@
+//! Bookings on the wire: what callers send and what they get back.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Who a booking is for, as given by the caller: a name and at least one of email or phone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerInput {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
+/// `POST /bookings` (org API) and `POST /public/orgs/{slug}/bookings`.
+/// `start` is kept as text so a time without an offset gets its own precise error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateBookingRequest {
+    pub service_id: String,
+    pub start: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub practitioner_id: Option<String>,
+    pub customer: CustomerInput,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+/// `POST /bookings/{id}/reschedule`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RescheduleRequest {
+    pub start: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub practitioner_id: Option<String>,
+}
+
+/// `POST /bookings/{id}/cancel`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CancelRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BookingStatus {
+    Confirmed,
+    Cancelled,
+}
+
+/// The customer of a booking, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BookingCustomer {
+    pub id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// A booking as every surface shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Booking {
+    pub id: String,
+    pub service_id: String,
+    pub practitioner_id: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub status: BookingStatus,
+    pub customer: BookingCustomer,
+    pub notes: Option<String>,
+    pub cancel_reason: Option<String>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Only in the response to a public booking's creation: lets the customer read, cancel
+    /// and reschedule this one booking. Never stored in plain text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manage_token: Option<String>,
+}
