@@ -4,6 +4,7 @@
 pub mod app;
 pub mod availability;
 pub mod cli;
+pub mod clock;
 pub mod demo;
 pub mod error;
 pub mod http;

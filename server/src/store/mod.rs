@@ -9,18 +9,30 @@
 //! plus `BEGIN IMMEDIATE` write transactions on SQLite). `sqlx::Any` would hide those
 //! differences and lose the types, so it is not used.
 //!
+//! The SQL itself is written once (`queries.rs`, the `impl_store!` macro) and stamped out
+//! for both backends: sqlx accepts `$1` placeholders on SQLite too, [`ts::Ts`] binds
+//! instants as either type, and rows decode the same way (`rows.rs`). What differs lives in
+//! each backend's file: connecting, opening write transactions, row locking, JSON
+//! matching, and the translation of errors.
+//!
 //! Both implementations translate database failures into [`StoreError`] by SQLSTATE / SQLite
 //! result code, never by parsing messages: a unique violation becomes
 //! [`StoreError::Conflict`], an overlap of confirmed bookings [`StoreError::Overlap`].
 
+// `queries` defines `impl_store!`, which the backend modules below expand.
+#[macro_use]
+mod queries;
 mod models;
 mod postgres;
+mod rows;
 mod sqlite;
+mod ts;
 
 pub use models::*;
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
+use crate::availability::Busy;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -41,6 +53,12 @@ pub enum StoreError {
     /// Two confirmed bookings of one practitioner would overlap.
     #[error("overlapping confirmed booking")]
     Overlap,
+    /// The row to change does not exist (or is another org's).
+    #[error("not found")]
+    NotFound,
+    /// The booking to move is cancelled.
+    #[error("booking is cancelled")]
+    Cancelled,
     /// A referenced row does not exist or belongs to another org.
     #[error("unknown reference: {0}")]
     Missing(String),
@@ -53,7 +71,8 @@ pub enum StoreError {
 }
 
 /// Everything the server keeps. One method per question or change the application has;
-/// each is a single transaction.
+/// each change is a single transaction. Every read that takes an `org_id` only ever sees
+/// that org's rows: tenant isolation lives here, not in the handlers.
 #[async_trait]
 pub trait Store: Send + Sync {
     fn backend(&self) -> Backend;
@@ -61,15 +80,106 @@ pub trait Store: Send + Sync {
     /// Answers when the database does (for `/readyz`).
     async fn ping(&self) -> Result<(), StoreError>;
 
+    // ---- orgs, catalogue ----------------------------------------------------------
     async fn create_org(&self, org: &NewOrg) -> Result<Org, StoreError>;
     async fn find_org_by_slug(&self, slug: &str) -> Result<Option<Org>, StoreError>;
+    async fn find_org(&self, id: &str) -> Result<Option<Org>, StoreError>;
 
     /// Creates a practitioner with weekly hours and date overrides; returns its id.
     async fn create_practitioner(&self, org_id: &str, p: &NewPractitioner) -> Result<String, StoreError>;
     /// Creates a service and links the given practitioners (all of `org_id`); returns its id.
     async fn create_service(&self, org_id: &str, s: &NewService) -> Result<String, StoreError>;
+    async fn get_service(&self, org_id: &str, id: &str) -> Result<Option<ServiceRecord>, StoreError>;
+    /// The org's services, oldest first.
+    async fn list_services(&self, org_id: &str) -> Result<Vec<ServiceRecord>, StoreError>;
+    /// The org's practitioners with schedules and overrides, oldest first.
+    async fn list_practitioners(&self, org_id: &str) -> Result<Vec<PractitionerRecord>, StoreError>;
 
+    // ---- bookings -----------------------------------------------------------------
+    /// Blocked ranges of the org's confirmed bookings that reach into `[from, to)`, per
+    /// practitioner, ordered by start; `except` leaves one booking out (rescheduling).
+    async fn busy_ranges(
+        &self,
+        org_id: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        except: Option<&str>,
+    ) -> Result<Vec<(String, Busy)>, StoreError>;
+    /// How loaded each of the org's practitioners is around `at`.
+    async fn practitioner_loads(
+        &self,
+        org_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<PractitionerLoad>, StoreError>;
+    /// Records the customer, inserts the booking, writes `booking.created` to the outbox and
+    /// completes the idempotency record, in one transaction. [`StoreError::Overlap`] when the
+    /// database refuses the time.
+    async fn create_booking(
+        &self,
+        b: &NewBooking,
+        idem: Option<IdempotencyRef<'_>>,
+    ) -> Result<BookingRecord, StoreError>;
+    async fn get_booking(&self, org_id: &str, id: &str) -> Result<Option<BookingRecord>, StoreError>;
+    /// A booking by id alone, for the manage-token surface (the caller checks the token).
+    async fn find_booking(&self, id: &str) -> Result<Option<BookingRecord>, StoreError>;
+    /// Bookings ordered by start then id, after `cursor`, at most `limit`.
+    async fn list_bookings(
+        &self,
+        org_id: &str,
+        filter: &BookingFilter,
+        cursor: Option<&BookingCursor>,
+        limit: u32,
+    ) -> Result<Vec<BookingRecord>, StoreError>;
+    /// Cancels (idempotently: an already cancelled booking is returned unchanged and no
+    /// event is written) and writes `booking.cancelled`.
+    async fn cancel_booking(
+        &self,
+        org_id: &str,
+        id: &str,
+        reason: Option<&str>,
+        now: DateTime<Utc>,
+        idem: Option<IdempotencyRef<'_>>,
+    ) -> Result<BookingRecord, StoreError>;
+    /// Moves a confirmed booking and writes `booking.rescheduled` (with the previous times).
+    async fn reschedule_booking(
+        &self,
+        org_id: &str,
+        id: &str,
+        to: &BookingMove,
+        idem: Option<IdempotencyRef<'_>>,
+    ) -> Result<BookingRecord, StoreError>;
+    /// Replaces the hash of a booking's manage token.
+    async fn set_manage_token_hash(&self, booking_id: &str, hash: &str) -> Result<(), StoreError>;
+
+    // ---- idempotency --------------------------------------------------------------
+    /// Claims `key` in `scope` for a request whose canonical hash is `request_hash`.
+    /// Records past `expires_at` are gone; in-flight ones older than `abandoned_before`
+    /// (their request died) are taken over.
+    async fn idempotency_begin(
+        &self,
+        key: IdempotencyRef<'_>,
+        request_hash: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+        abandoned_before: DateTime<Utc>,
+    ) -> Result<IdempotencyBegin, StoreError>;
+    /// Stores the final response of a request that changed nothing.
+    async fn idempotency_finish(
+        &self,
+        key: IdempotencyRef<'_>,
+        status: u16,
+        body: &str,
+    ) -> Result<(), StoreError>;
+    /// Forgets an in-flight key whose request failed unexpectedly, so a retry can run.
+    async fn idempotency_release(&self, key: IdempotencyRef<'_>) -> Result<(), StoreError>;
+    /// Deletes expired idempotency records; returns how many.
+    async fn purge_idempotency(&self, now: DateTime<Utc>) -> Result<u64, StoreError>;
+
+    // ---- API keys, request log ----------------------------------------------------
     async fn create_api_key(&self, key: &NewApiKey) -> Result<ApiKeyRecord, StoreError>;
+    /// The key with this hash (revoked and expired ones included: the caller tells why).
+    async fn find_api_key(&self, key_hash: &str) -> Result<Option<ApiKeyRecord>, StoreError>;
+    async fn touch_api_key(&self, id: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
 
     /// Appends finished requests to the request log.
     async fn insert_request_logs(&self, entries: &[RequestLogEntry]) -> Result<(), StoreError>;

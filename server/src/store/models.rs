@@ -1,6 +1,6 @@
 //! Records the store reads and writes. Inputs are `New…`; what comes back has an id.
 
-use cadence_shared::{Branding, DateOverride, WeeklyHours};
+use cadence_shared::{Booking, BookingCustomer, BookingStatus, Branding, DateOverride, WeeklyHours};
 use chrono::{DateTime, Utc};
 
 /// An org (tenant) as stored.
@@ -86,4 +86,172 @@ pub struct RequestLogEntry {
     pub latency_ms: u32,
     pub org_id: Option<String>,
     pub key_id: Option<String>,
+}
+
+/// A service as stored, with the practitioners who offer it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceRecord {
+    pub id: String,
+    pub org_id: String,
+    pub name: String,
+    pub description: String,
+    pub duration_minutes: u32,
+    pub buffer_before_minutes: u32,
+    pub buffer_after_minutes: u32,
+    pub slot_interval_minutes: u32,
+    pub min_notice_minutes: u32,
+    pub booking_window_days: u32,
+    pub practitioner_ids: Vec<String>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A practitioner as stored, with their schedule and the services they offer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PractitionerRecord {
+    pub id: String,
+    pub org_id: String,
+    pub name: String,
+    pub email: Option<String>,
+    /// `None`: the org's timezone.
+    pub timezone: Option<String>,
+    pub weekly_hours: WeeklyHours,
+    pub date_overrides: Vec<DateOverride>,
+    pub service_ids: Vec<String>,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A booking as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookingRecord {
+    pub id: String,
+    pub org_id: String,
+    pub service_id: String,
+    pub practitioner_id: String,
+    pub customer_id: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub blocked_start: DateTime<Utc>,
+    pub blocked_end: DateTime<Utc>,
+    pub status: BookingStatus,
+    pub customer_name: String,
+    pub customer_email: Option<String>,
+    pub customer_phone: Option<String>,
+    pub notes: Option<String>,
+    /// SHA-256 of the public manage token, for bookings made on the public surface.
+    pub manage_token_hash: Option<String>,
+    pub cancel_reason: Option<String>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl BookingRecord {
+    /// The wire shape every surface shows (without a manage token).
+    pub fn to_wire(&self) -> Booking {
+        Booking {
+            id: self.id.clone(),
+            service_id: self.service_id.clone(),
+            practitioner_id: self.practitioner_id.clone(),
+            start: self.start,
+            end: self.end,
+            status: self.status,
+            customer: BookingCustomer {
+                id: self.customer_id.clone(),
+                name: self.customer_name.clone(),
+                email: self.customer_email.clone(),
+                phone: self.customer_phone.clone(),
+            },
+            notes: self.notes.clone(),
+            cancel_reason: self.cancel_reason.clone(),
+            cancelled_at: self.cancelled_at,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            manage_token: None,
+        }
+    }
+}
+
+/// A booking to insert: id and times decided by the caller, the customer normalised
+/// (e-mail lower-cased) and matched to a customer record by the store.
+#[derive(Debug, Clone)]
+pub struct NewBooking {
+    pub id: String,
+    pub org_id: String,
+    pub service_id: String,
+    pub practitioner_id: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub blocked_start: DateTime<Utc>,
+    pub blocked_end: DateTime<Utc>,
+    pub customer_name: String,
+    pub customer_email: Option<String>,
+    pub customer_phone: Option<String>,
+    pub notes: Option<String>,
+    pub manage_token_hash: Option<String>,
+    pub now: DateTime<Utc>,
+}
+
+/// New times (and maybe practitioner) for a booking.
+#[derive(Debug, Clone)]
+pub struct BookingMove {
+    pub practitioner_id: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub blocked_start: DateTime<Utc>,
+    pub blocked_end: DateTime<Utc>,
+    pub now: DateTime<Utc>,
+}
+
+/// Filters of `GET /bookings`; every field optional.
+#[derive(Debug, Clone, Default)]
+pub struct BookingFilter {
+    pub status: Option<BookingStatus>,
+    pub practitioner_id: Option<String>,
+    pub service_id: Option<String>,
+    /// Bookings starting at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Bookings starting before.
+    pub to: Option<DateTime<Utc>>,
+    pub customer_email: Option<String>,
+}
+
+/// Where a page of bookings (ordered by start, then id) continues.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookingCursor {
+    pub start: DateTime<Utc>,
+    pub id: String,
+}
+
+/// How busy a practitioner is, for choosing "any practitioner".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PractitionerLoad {
+    pub practitioner_id: String,
+    /// Starts of their confirmed bookings near the requested time (±2 days).
+    pub nearby_starts: Vec<DateTime<Utc>>,
+    /// When they were last booked (creation time of their newest confirmed booking).
+    pub last_booked_at: Option<DateTime<Utc>>,
+}
+
+/// The idempotency record a write should complete in its own transaction.
+#[derive(Debug, Clone, Copy)]
+pub struct IdempotencyRef<'a> {
+    pub scope: &'a str,
+    pub key: &'a str,
+}
+
+/// What `idempotency_begin` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyBegin {
+    /// First time: go ahead (the key is now marked in flight).
+    Started,
+    /// Finished before with the same request: answer with this.
+    Replay { status: u16, body: String },
+    /// Used before with a different request.
+    Mismatch,
+    /// The first request with this key is still running.
+    InFlight,
 }
