@@ -60,14 +60,17 @@ pub async fn serve_routes(
     routes: Router<AppState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let (request_log, log_tasks) = request_log::start(store.clone(), config.request_log_retention);
+    let (request_log, log_writer) = request_log::start(store.clone());
+    let housekeeping = crate::housekeeping::start(store.clone(), config.request_log_retention);
     let state = AppState { store, config: Arc::new(config), request_log };
     let app = crate::http::with_layers(routes, state);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await?;
-    // The router (and with it every sender of the request log) is gone now.
-    log_tasks.finish().await;
+    housekeeping.abort();
+    // The router (and with it every sender of the request log) is gone now: the writer
+    // drains what is queued and ends.
+    let _ = log_writer.await;
     Ok(())
 }
 

@@ -23,6 +23,15 @@ pub enum ApiError {
     /// 409: the request conflicts with the current state.
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
+    /// 401: no, unknown, expired or revoked credentials.
+    #[error("{message}")]
+    Unauthorized { code: &'static str, message: String },
+    /// 403: the key lacks a scope.
+    #[error("This API key lacks the scope '{scope}'.")]
+    MissingScope { scope: &'static str },
+    /// 409 or 422 about an `Idempotency-Key`.
+    #[error("{message}")]
+    Idempotency { status: StatusCode, code: &'static str, message: String },
     /// 413: the body is over the size limit.
     #[error("request body too large")]
     PayloadTooLarge,
@@ -56,6 +65,9 @@ impl ApiError {
             }
             Self::NotFound { .. } => (StatusCode::NOT_FOUND, T::NotFoundError, "resource_not_found", None),
             Self::Conflict { code, .. } => (StatusCode::CONFLICT, T::ConflictError, code, None),
+            Self::Unauthorized { code, .. } => (StatusCode::UNAUTHORIZED, T::AuthenticationError, code, None),
+            Self::MissingScope { .. } => (StatusCode::FORBIDDEN, T::PermissionError, "missing_scope", None),
+            Self::Idempotency { status, code, .. } => (*status, T::IdempotencyError, code, None),
             Self::PayloadTooLarge => {
                 (StatusCode::PAYLOAD_TOO_LARGE, T::InvalidRequestError, "payload_too_large", None)
             }
@@ -84,41 +96,58 @@ impl From<StoreError> for ApiError {
                 code: "slot_taken",
                 message: "That time was just taken by another booking.".into(),
             },
+            StoreError::NotFound => ApiError::not_found("Booking"),
+            StoreError::Cancelled => ApiError::Conflict {
+                code: "booking_cancelled",
+                message: "The booking is cancelled and cannot be rescheduled.".into(),
+            },
             other => ApiError::Internal(other.into()),
         }
     }
 }
 
+impl ApiError {
+    /// The status and envelope body of this error, as sent (idempotency stores it).
+    pub fn envelope(&self) -> (StatusCode, ErrorBody) {
+        let (status, kind, code, field) = self.parts();
+        let mut detail = detail(kind, code, self.public_message(), field.map(str::to_owned));
+        if let ApiError::MissingScope { scope } = self {
+            detail.required_scope = Some(scope.to_string());
+        }
+        (status, ErrorBody { error: detail })
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, kind, code, field) = self.parts();
         if let ApiError::Internal(err) = &self {
             // Inside the request's span, so the line carries the request id.
             tracing::error!(error = ?err, "request failed with an internal error");
         }
-        error_response(status, kind, code, self.public_message(), field.map(str::to_owned))
+        let (status, body) = self.envelope();
+        let mut res = envelope(status, body.error);
+        if status == StatusCode::UNAUTHORIZED {
+            res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        res
     }
 }
 
-/// Builds an envelope response for the request being handled.
-pub fn error_response(
-    status: StatusCode,
-    kind: ErrorType,
-    code: &str,
-    message: String,
-    field: Option<String>,
-) -> Response {
-    let body = ErrorBody {
-        error: ErrorDetail {
-            kind,
-            code: code.to_owned(),
-            message,
-            field,
-            required_scope: None,
-            request_id: current_request_id().unwrap_or_default(),
-        },
-    };
-    let mut res = (status, Json(body)).into_response();
+/// The error detail for the request being handled.
+fn detail(kind: ErrorType, code: &str, message: String, field: Option<String>) -> ErrorDetail {
+    ErrorDetail {
+        kind,
+        code: code.to_owned(),
+        message,
+        field,
+        required_scope: None,
+        request_id: current_request_id().unwrap_or_default(),
+    }
+}
+
+/// The envelope response itself.
+fn envelope(status: StatusCode, error: ErrorDetail) -> Response {
+    let mut res = (status, Json(ErrorBody { error })).into_response();
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
 }
@@ -144,5 +173,5 @@ pub fn envelope_for_status(status: StatusCode) -> Response {
         ),
         _ => (ErrorType::InvalidRequestError, "invalid_request", "The request could not be processed."),
     };
-    error_response(status, kind, code, message.to_owned(), None)
+    envelope(status, detail(kind, code, message.to_owned(), None))
 }

@@ -3,14 +3,19 @@
 
 pub mod app;
 pub mod availability;
+pub mod bookings;
 pub mod cli;
 pub mod clock;
 pub mod demo;
 pub mod error;
+pub mod housekeeping;
 pub mod http;
+pub mod idempotency;
 pub mod ids;
+pub mod input;
 pub mod keys;
 pub mod request_log;
+pub mod scheduling;
 pub mod store;
 #[cfg(feature = "test-support")]
 pub mod testing;

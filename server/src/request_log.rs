@@ -1,6 +1,6 @@
 //! The request log of the contract: one row per finished request (timestamp, method,
 //! route, status, latency, org, key id, request id), never bodies, kept for a configurable
-//! retention (default 30 days).
+//! retention (default 30 days, enforced by `housekeeping`).
 //!
 //! Requests hand their entry to a bounded channel and move on; a writer task inserts them
 //! in batches, so logging adds no database round trip to any request. When the channel is
@@ -10,13 +10,11 @@
 use crate::store::{RequestLogEntry, Store};
 use chrono::Utc;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 const QUEUE: usize = 10_000;
 const BATCH: usize = 500;
-const SWEEP_EVERY: Duration = Duration::from_secs(3600);
 
 /// The sending side, cloned into the app state.
 #[derive(Clone)]
@@ -33,34 +31,11 @@ impl RequestLog {
     }
 }
 
-/// The writer and the retention sweeper.
-pub struct RequestLogTasks {
-    writer: JoinHandle<()>,
-    sweeper: JoinHandle<()>,
-}
-
-impl RequestLogTasks {
-    /// Waits until every queued entry is written (all senders must be dropped first).
-    pub async fn finish(self) {
-        self.sweeper.abort();
-        let _ = self.writer.await;
-    }
-}
-
-/// Starts the writer and the hourly retention sweeper.
-pub fn start(store: Arc<dyn Store>, retention: chrono::Duration) -> (RequestLog, RequestLogTasks) {
+/// Starts the writer; it ends (after writing everything queued) once every [`RequestLog`]
+/// clone is dropped.
+pub fn start(store: Arc<dyn Store>) -> (RequestLog, JoinHandle<()>) {
     let (tx, rx) = mpsc::channel(QUEUE);
-    let writer = tokio::spawn(write_entries(store.clone(), rx));
-    let sweeper = tokio::spawn(async move {
-        let mut every = tokio::time::interval(SWEEP_EVERY);
-        loop {
-            every.tick().await;
-            if let Err(err) = purge_expired(store.as_ref(), retention).await {
-                tracing::warn!(error = %err, "request log retention sweep failed");
-            }
-        }
-    });
-    (RequestLog { tx }, RequestLogTasks { writer, sweeper })
+    (RequestLog { tx }, tokio::spawn(write_entries(store, rx)))
 }
 
 async fn write_entries(store: Arc<dyn Store>, mut rx: mpsc::Receiver<RequestLogEntry>) {

@@ -8,7 +8,7 @@
 //! An unreachable Postgres fails the test with a message saying so, never a silent skip.
 
 use crate::app::{self, AppState, Config};
-use crate::store::{self, Store};
+use crate::store::{self, NewApiKey, NewOrg, NewPractitioner, NewService, Org, Store};
 use axum::Router;
 use sqlx::Connection;
 use std::sync::Arc;
@@ -65,6 +65,137 @@ impl TestDb {
     pub async fn connect(&self) -> Arc<dyn Store> {
         store::connect(&self.url).await.expect("connect to the test database")
     }
+
+    /// One integer from raw SQL (e.g. `SELECT COUNT(*) …`), to check what is stored.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        match self.backend {
+            Backend::Sqlite => {
+                let pool = sqlx::SqlitePool::connect(&self.url).await.expect("open SQLite");
+                sqlx::query_scalar(sql).fetch_one(&pool).await.expect("scalar query")
+            }
+            Backend::Postgres => {
+                let pool = sqlx::PgPool::connect(&self.url).await.expect("open Postgres");
+                sqlx::query_scalar(sql).fetch_one(&pool).await.expect("scalar query")
+            }
+        }
+    }
+
+    /// One text column of every row from raw SQL.
+    pub async fn strings(&self, sql: &str) -> Vec<String> {
+        match self.backend {
+            Backend::Sqlite => {
+                let pool = sqlx::SqlitePool::connect(&self.url).await.expect("open SQLite");
+                sqlx::query_scalar(sql).fetch_all(&pool).await.expect("text query")
+            }
+            Backend::Postgres => {
+                let pool = sqlx::PgPool::connect(&self.url).await.expect("open Postgres");
+                sqlx::query_scalar(sql).fetch_all(&pool).await.expect("text query")
+            }
+        }
+    }
+}
+
+/// An org made for a test: two practitioners working every day 08:00–18:00 in the org's
+/// timezone, a 30-minute service (10-minute buffer after, 30-minute grid) both offer, a
+/// 60-minute service only the first offers, and an API key with every scope.
+pub struct SeededOrg {
+    pub org: Org,
+    pub api_key: String,
+    /// 30 minutes, buffer after 10, grid 30, both practitioners.
+    pub consultation: String,
+    /// 60 minutes, no buffers, grid 30, first practitioner only.
+    pub massage: String,
+    pub practitioners: [String; 2],
+}
+
+/// Seeds a [`SeededOrg`] with this slug and IANA timezone.
+pub async fn seed_org(store: &dyn Store, slug: &str, timezone: &str) -> SeededOrg {
+    use cadence_shared::{Interval, WeeklyHours};
+    let org = store
+        .create_org(&NewOrg {
+            slug: slug.into(),
+            name: format!("Org {slug}"),
+            timezone: timezone.into(),
+            branding: Default::default(),
+        })
+        .await
+        .expect("create org");
+    let day = vec![Interval { start: "08:00".parse().unwrap(), end: "18:00".parse().unwrap() }];
+    let week = WeeklyHours {
+        monday: day.clone(),
+        tuesday: day.clone(),
+        wednesday: day.clone(),
+        thursday: day.clone(),
+        friday: day.clone(),
+        saturday: day.clone(),
+        sunday: day,
+    };
+    let mut ids = Vec::new();
+    for name in ["Ada", "Ben"] {
+        let p = NewPractitioner {
+            name: name.into(),
+            email: None,
+            timezone: None,
+            weekly_hours: week.clone(),
+            date_overrides: vec![],
+            active: true,
+        };
+        ids.push(store.create_practitioner(&org.id, &p).await.expect("create practitioner"));
+    }
+    let service = |name: &str, duration, after, pracs: Vec<String>| NewService {
+        name: name.into(),
+        description: String::new(),
+        duration_minutes: duration,
+        buffer_before_minutes: 0,
+        buffer_after_minutes: after,
+        slot_interval_minutes: 30,
+        min_notice_minutes: 0,
+        booking_window_days: 400,
+        practitioner_ids: pracs,
+        active: true,
+    };
+    let consultation =
+        store.create_service(&org.id, &service("Consultation", 30, 10, ids.clone())).await.unwrap();
+    let massage =
+        store.create_service(&org.id, &service("Massage", 60, 0, vec![ids[0].clone()])).await.unwrap();
+    let key = crate::keys::generate_api_key();
+    store
+        .create_api_key(&NewApiKey {
+            org_id: org.id.clone(),
+            name: "test".into(),
+            key_hash: key.hash,
+            key_prefix: key.display,
+            scopes: crate::keys::ALL_SCOPES.iter().map(|s| s.to_string()).collect(),
+            created_by: None,
+            expires_at: None,
+        })
+        .await
+        .expect("create key");
+    SeededOrg {
+        org,
+        api_key: key.plain,
+        consultation,
+        massage,
+        practitioners: [ids[0].clone(), ids[1].clone()],
+    }
+}
+
+/// A key of `org_id` with only these scopes.
+pub async fn key_with_scopes(store: &dyn Store, org_id: &str, scopes: &[&str]) -> String {
+    let key = crate::keys::generate_api_key();
+    store
+        .create_api_key(&NewApiKey {
+            org_id: org_id.into(),
+            name: "scoped".into(),
+            key_hash: key.hash,
+            key_prefix: key.display,
+            scopes: scopes.iter().map(|s| s.to_string()).collect(),
+            created_by: None,
+            expires_at: None,
+        })
+        .await
+        .expect("create key");
+    key.plain
 }
 
 impl Drop for DbGuard {

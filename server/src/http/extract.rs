@@ -48,13 +48,61 @@ impl From<JsonRejection> for ApiError {
     }
 }
 
-/// serde_json names a missing field as "missing field `start`" and an unknown one as
-/// "unknown field `x`"; anything else has no field we can name reliably.
+/// The request field a serde error is about. axum reports `path: message` (the path from
+/// serde_path_to_error, `.` for the top level); plain serde_json reports just the message,
+/// naming fields as "missing field `start`" or "unknown field `x`".
 fn field_from_serde(detail: &str) -> Option<String> {
-    let start = detail.find('`')? + 1;
-    let len = detail[start..].find('`')?;
-    (detail.starts_with("missing field") || detail.starts_with("unknown field"))
-        .then(|| detail[start..start + len].to_owned())
+    let (path, message) = match detail.split_once(": ") {
+        Some((path, message)) if !path.contains(' ') => (Some(path).filter(|p| *p != "."), message),
+        _ => (None, detail),
+    };
+    let named = || {
+        let start = message.find('`')? + 1;
+        let len = message[start..].find('`')?;
+        Some(message[start..start + len].to_owned())
+    };
+    if message.starts_with("missing field") {
+        let name = named()?;
+        return Some(path.map_or(name.clone(), |p| format!("{p}.{name}")));
+    }
+    if message.starts_with("unknown field") {
+        return path.map(str::to_owned).or_else(named);
+    }
+    path.map(str::to_owned)
+}
+
+/// A JSON body that may be absent (an empty body means `T::default()`), for actions such
+/// as `POST …/cancel` whose fields are all optional.
+pub struct OptionalJson<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned + Default> FromRequest<S> for OptionalJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::BadRequest { code: "unreadable_body", message: rejection.body_text(), field: None }
+            }
+        })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(OptionalJson(T::default()));
+        }
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        T::deserialize(&mut de).and_then(|v| de.end().map(|()| v)).map(OptionalJson).map_err(|err| {
+            if err.is_data() {
+                let detail = err.to_string();
+                ApiError::Invalid { code: "invalid_body", field: field_from_serde(&detail), message: detail }
+            } else {
+                ApiError::BadRequest {
+                    code: "malformed_json",
+                    message: format!("The body is not valid JSON: {err}"),
+                    field: None,
+                }
+            }
+        })
+    }
 }
 
 /// `Path<T>` with envelope rejections.
@@ -88,5 +136,18 @@ mod tests {
         assert_eq!(field_from_serde("missing field `start` at line 1 column 2").as_deref(), Some("start"));
         assert_eq!(field_from_serde("unknown field `x`, expected `a`").as_deref(), Some("x"));
         assert_eq!(field_from_serde("invalid type: string, expected u32"), None);
+        assert_eq!(
+            field_from_serde("colour: unknown field `colour`, expected one of `a`").as_deref(),
+            Some("colour")
+        );
+        assert_eq!(
+            field_from_serde("customer: missing field `name` at line 1").as_deref(),
+            Some("customer.name")
+        );
+        assert_eq!(field_from_serde(".: missing field `start` at line 1").as_deref(), Some("start"));
+        assert_eq!(
+            field_from_serde("customer.email: invalid type: integer `3`, expected a string").as_deref(),
+            Some("customer.email")
+        );
     }
 }

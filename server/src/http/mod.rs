@@ -3,17 +3,22 @@
 //! | module     | routes                                  | auth                         |
 //! |------------|-----------------------------------------|------------------------------|
 //! | [`health`] | `GET /healthz`, `GET /readyz`           | none                         |
-//! | [`public`] | `/api/v1/public/orgs/{slug}…`           | none; CORS open              |
+//! | [`public`] | `/api/v1/public/orgs/{slug}…`, `/api/v1/public/bookings/{id}…` (manage token) | none; CORS open |
+//! | [`bookings`] | `/api/v1/availability`, `/api/v1/bookings…` | API key (`bookings:*`) |
 //! | [`pages`]  | `GET /{slug}` booking page, `/widget/*` | none                         |
 //!
 //! Every route runs inside the same layers, outermost first: request context (request id,
 //! span, request log, envelope for bare error statuses), panic catcher, timeout, body limit.
 
+pub mod auth;
+mod bookings;
 pub mod context;
 pub mod extract;
 mod health;
+mod manage;
 mod pages;
 mod public;
+mod responses;
 
 use crate::app::{AppState, Config};
 use crate::error::ApiError;
@@ -33,6 +38,7 @@ pub fn routes(config: &Config) -> Router<AppState> {
     Router::new()
         .merge(health::router())
         .merge(public::router())
+        .merge(bookings::router())
         .merge(pages::router(&config.widget_dir))
         .fallback(unknown_route)
 }

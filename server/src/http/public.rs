@@ -1,19 +1,39 @@
 //! The keyless public booking surface, `/api/v1/public/…`: safe for browsers, CORS open.
+//! Inactive services and practitioners are invisible here.
 
 use crate::app::AppState;
+use crate::bookings;
 use crate::error::ApiError;
+use crate::http::bookings::AvailabilityQuery;
 use crate::http::context::Caller;
-use crate::http::extract::AppPath;
-use axum::extract::State;
-use axum::http::{HeaderName, Method, header};
-use axum::routing::get;
+use crate::http::extract::{AppJson, AppPath, AppQuery};
+use crate::http::manage;
+use crate::http::responses::outcome_response;
+use crate::idempotency::{self, IdempotencyKey, Outcome};
+use crate::scheduling::{self, Surface};
+use crate::store::{IdempotencyRef, Org};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderName, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
-use cadence_shared::PublicOrg;
+use cadence_shared::{
+    AvailabilityResponse, Booking, CreateBookingRequest, Page, PublicOrg, PublicPractitioner, PublicService,
+};
+use serde::Deserialize;
+use std::net::SocketAddr;
 use std::time::Duration;
 use tower_http::cors::{Any, CorsLayer};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/public/orgs/{slug}", get(get_org)).layer(cors())
+    Router::new()
+        .route("/api/v1/public/orgs/{slug}", get(get_org))
+        .route("/api/v1/public/orgs/{slug}/services", get(services))
+        .route("/api/v1/public/orgs/{slug}/practitioners", get(practitioners))
+        .route("/api/v1/public/orgs/{slug}/availability", get(availability))
+        .route("/api/v1/public/orgs/{slug}/bookings", post(create_booking))
+        .merge(manage::router())
+        .layer(cors())
 }
 
 /// Any origin may call the public surface (the widget is embedded on other sites); it
@@ -33,14 +53,20 @@ fn cors() -> CorsLayer {
         .max_age(Duration::from_secs(3600))
 }
 
+/// The org of a public URL (404 when unknown), noted for the request log.
+async fn org(state: &AppState, caller: &Caller, slug: &str) -> Result<Org, ApiError> {
+    let org = state.store.find_org_by_slug(slug).await?.ok_or_else(|| ApiError::not_found("Org"))?;
+    caller.set_org(&org.id);
+    Ok(org)
+}
+
 /// `GET /api/v1/public/orgs/{slug}`: the org's public face.
 async fn get_org(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     AppPath(slug): AppPath<String>,
 ) -> Result<Json<PublicOrg>, ApiError> {
-    let org = state.store.find_org_by_slug(&slug).await?.ok_or_else(|| ApiError::not_found("Org"))?;
-    caller.set_org(&org.id);
+    let org = org(&state, &caller, &slug).await?;
     Ok(Json(PublicOrg {
         id: org.id,
         slug: org.slug,
@@ -48,4 +74,125 @@ async fn get_org(
         timezone: org.timezone,
         branding: org.branding,
     }))
+}
+
+/// Active services with their active practitioners (one page; an org has few).
+async fn services(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    AppPath(slug): AppPath<String>,
+) -> Result<Json<Page<PublicService>>, ApiError> {
+    let org = org(&state, &caller, &slug).await?;
+    let active: Vec<String> = state
+        .store
+        .list_practitioners(&org.id)
+        .await?
+        .into_iter()
+        .filter(|p| p.active)
+        .map(|p| p.id)
+        .collect();
+    let data = state
+        .store
+        .list_services(&org.id)
+        .await?
+        .into_iter()
+        .filter(|s| s.active)
+        .map(|s| PublicService {
+            id: s.id,
+            name: s.name,
+            description: s.description,
+            duration_minutes: s.duration_minutes,
+            practitioner_ids: s.practitioner_ids.into_iter().filter(|p| active.contains(p)).collect(),
+        })
+        .collect();
+    Ok(Json(Page { data, has_more: false, next_cursor: None }))
+}
+
+#[derive(Deserialize)]
+struct PractitionerQuery {
+    service_id: Option<String>,
+}
+
+/// Active practitioners, optionally only those offering `service_id`.
+async fn practitioners(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    AppPath(slug): AppPath<String>,
+    AppQuery(q): AppQuery<PractitionerQuery>,
+) -> Result<Json<Page<PublicPractitioner>>, ApiError> {
+    let org = org(&state, &caller, &slug).await?;
+    let active_services: Vec<String> =
+        state.store.list_services(&org.id).await?.into_iter().filter(|s| s.active).map(|s| s.id).collect();
+    if let Some(id) = q.service_id.as_deref().filter(|id| !active_services.iter().any(|s| s == id)) {
+        return Err(ApiError::NotFound { message: format!("Service {id} not found.") });
+    }
+    let data = state
+        .store
+        .list_practitioners(&org.id)
+        .await?
+        .into_iter()
+        .filter(|p| p.active && q.service_id.as_ref().is_none_or(|id| p.service_ids.contains(id)))
+        .map(|p| PublicPractitioner {
+            id: p.id,
+            name: p.name,
+            service_ids: p.service_ids.into_iter().filter(|s| active_services.contains(s)).collect(),
+        })
+        .collect();
+    Ok(Json(Page { data, has_more: false, next_cursor: None }))
+}
+
+async fn availability(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    AppPath(slug): AppPath<String>,
+    AppQuery(q): AppQuery<AvailabilityQuery>,
+) -> Result<Json<AvailabilityResponse>, ApiError> {
+    let org = org(&state, &caller, &slug).await?;
+    let res = scheduling::availability(
+        state.store.as_ref(),
+        &org,
+        Surface::Public,
+        q.service_id.as_deref(),
+        q.practitioner_id.as_deref(),
+        q.from.as_deref(),
+        q.to.as_deref(),
+    )
+    .await?;
+    Ok(Json(res))
+}
+
+/// `POST /api/v1/public/orgs/{slug}/bookings`: the response carries the booking's manage
+/// token. A replay (same Idempotency-Key and body) issues a fresh manage token, since only
+/// hashes are stored; the earlier one stops working.
+async fn create_booking(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    IdempotencyKey(key): IdempotencyKey,
+    AppPath(slug): AppPath<String>,
+    AppJson(req): AppJson<CreateBookingRequest>,
+) -> Result<Response, ApiError> {
+    let org = org(&state, &caller, &slug).await?;
+    let scope = format!("public:{}:{}", org.id, client.ip());
+    let idem = key.as_deref().map(|key| IdempotencyRef { scope: &scope, key });
+    let hash = idempotency::request_hash("POST", &format!("/api/v1/public/orgs/{slug}/bookings"), &req);
+    let store = state.store.as_ref();
+    let outcome = idempotency::run(store, idem, &hash, |idem| async move {
+        let created = bookings::create(store, &org, Surface::Public, &req, idem).await?;
+        Ok(Booking { manage_token: created.manage_token, ..created.booking.to_wire() })
+    })
+    .await?;
+    Ok(match outcome {
+        Outcome::Fresh(booking) => (StatusCode::CREATED, Json(booking)).into_response(),
+        replayed_refusal @ Outcome::Replayed { status, .. } if status != StatusCode::CREATED => {
+            outcome_response(replayed_refusal, StatusCode::CREATED)
+        }
+        Outcome::Replayed { body, .. } => {
+            let mut booking: Booking = serde_json::from_str(&body).map_err(anyhow::Error::from)?;
+            let token = crate::keys::random_token();
+            store.set_manage_token_hash(&booking.id, &crate::keys::hash_secret(&token)).await?;
+            booking.manage_token = Some(token);
+            (StatusCode::OK, Json(booking)).into_response()
+        }
+    })
 }

@@ -1,0 +1,176 @@
+//! Booking operations shared by the org API and the public surface: create, reschedule,
+//! cancel. Handlers parse and authenticate; these functions decide.
+//!
+//! Status rules (PRODUCT.md, "Bookings"): a start that is not a slot at all is 422
+//! `slot_not_open`; a slot that every eligible practitioner has booked is 409 `slot_taken`,
+//! also when a concurrent request wins the race (the database refuses the overlap and the
+//! next free practitioner is tried).
+
+use crate::availability::{StartCheck, blocked_range};
+use crate::error::ApiError;
+use crate::input;
+use crate::scheduling::{Offer, Surface, find_service};
+use crate::store::{
+    BookingMove, BookingRecord, IdempotencyRef, NewBooking, Org, PractitionerLoad, Store, StoreError,
+};
+use cadence_shared::{CreateBookingRequest, RescheduleRequest};
+use chrono::{DateTime, Utc};
+
+fn slot_not_open() -> ApiError {
+    ApiError::invalid("slot_not_open", "start", "That time is not an open slot of this service.")
+}
+
+fn slot_taken() -> ApiError {
+    ApiError::Conflict { code: "slot_taken", message: "That time was just taken by another booking.".into() }
+}
+
+/// A created booking and, for public bookings, the manage token (shown once).
+pub struct Created {
+    pub booking: BookingRecord,
+    pub manage_token: Option<String>,
+}
+
+/// Creates a booking. Without `practitioner_id` the least loaded free practitioner gets it
+/// (fewest confirmed bookings that local day, then least recently booked, then by id).
+pub async fn create(
+    store: &dyn Store,
+    org: &Org,
+    surface: Surface,
+    req: &CreateBookingRequest,
+    idem: Option<IdempotencyRef<'_>>,
+) -> Result<Created, ApiError> {
+    let service = find_service(store, org, &req.service_id, surface).await?;
+    if !service.active {
+        return Err(ApiError::invalid(
+            "service_inactive",
+            "service_id",
+            "This service is not bookable (inactive).",
+        ));
+    }
+    let start = input::instant("start", &req.start)?;
+    let customer = input::customer(&req.customer)?;
+    let notes = input::text("notes", req.notes.as_deref(), 2000)?;
+    let offer = Offer::load(store, org, service, req.practitioner_id.as_deref(), surface).await?;
+    let now = crate::clock::now();
+    let free = match offer.check(store, start, now, None).await? {
+        StartCheck::NotASlot => return Err(slot_not_open()),
+        StartCheck::Taken => return Err(slot_taken()),
+        StartCheck::Open(free) => free,
+    };
+    let candidates = by_load(store, org, &offer, free, start).await?;
+    let manage_token = (surface == Surface::Public).then(crate::keys::random_token);
+    let blocked = blocked_range(&offer.rules, start);
+    let id = crate::ids::new_id("bk");
+    for practitioner_id in candidates {
+        let booking = NewBooking {
+            id: id.clone(),
+            org_id: org.id.clone(),
+            service_id: offer.service.id.clone(),
+            practitioner_id,
+            start,
+            end: start + offer.rules.duration,
+            blocked_start: blocked.start,
+            blocked_end: blocked.end,
+            customer_name: customer.name.clone(),
+            customer_email: customer.email.clone(),
+            customer_phone: customer.phone.clone(),
+            notes: notes.clone(),
+            manage_token_hash: manage_token.as_deref().map(crate::keys::hash_secret),
+            now,
+        };
+        match store.create_booking(&booking, idem).await {
+            Ok(booking) => return Ok(Created { booking, manage_token }),
+            // A concurrent booking took this practitioner first: try the next free one.
+            Err(StoreError::Overlap) => continue,
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Err(slot_taken())
+}
+
+/// Moves a confirmed booking. Its own current time does not block the new one. Without
+/// `practitioner_id` it stays with its practitioner when they are free, else moves to the
+/// least loaded free one.
+pub async fn reschedule(
+    store: &dyn Store,
+    org: &Org,
+    surface: Surface,
+    booking_id: &str,
+    req: &RescheduleRequest,
+    idem: Option<IdempotencyRef<'_>>,
+) -> Result<BookingRecord, ApiError> {
+    let current =
+        store.get_booking(&org.id, booking_id).await?.ok_or_else(|| ApiError::not_found("Booking"))?;
+    if current.status == cadence_shared::BookingStatus::Cancelled {
+        return Err(StoreError::Cancelled.into());
+    }
+    let start = input::instant("start", &req.start)?;
+    let service = find_service(store, org, &current.service_id, Surface::OrgApi).await?;
+    let offer = Offer::load(store, org, service, req.practitioner_id.as_deref(), surface).await?;
+    let now = crate::clock::now();
+    let free = match offer.check(store, start, now, Some(&current.id)).await? {
+        StartCheck::NotASlot => return Err(slot_not_open()),
+        StartCheck::Taken => return Err(slot_taken()),
+        StartCheck::Open(free) => free,
+    };
+    let mut candidates = by_load(store, org, &offer, free, start).await?;
+    if let Some(i) = candidates.iter().position(|p| *p == current.practitioner_id) {
+        let same = candidates.remove(i);
+        candidates.insert(0, same);
+    }
+    let blocked = blocked_range(&offer.rules, start);
+    for practitioner_id in candidates {
+        let to = BookingMove {
+            practitioner_id,
+            start,
+            end: start + offer.rules.duration,
+            blocked_start: blocked.start,
+            blocked_end: blocked.end,
+            now,
+        };
+        match store.reschedule_booking(&org.id, booking_id, &to, idem).await {
+            Ok(booking) => return Ok(booking),
+            Err(StoreError::Overlap) => continue,
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Err(slot_taken())
+}
+
+/// Cancels; cancelling a cancelled booking returns it unchanged.
+pub async fn cancel(
+    store: &dyn Store,
+    org: &Org,
+    booking_id: &str,
+    reason: Option<&str>,
+    idem: Option<IdempotencyRef<'_>>,
+) -> Result<BookingRecord, ApiError> {
+    let reason = input::text("reason", reason, 500)?;
+    Ok(store.cancel_booking(&org.id, booking_id, reason.as_deref(), crate::clock::now(), idem).await?)
+}
+
+/// Free practitioners, least loaded first.
+async fn by_load(
+    store: &dyn Store,
+    org: &Org,
+    offer: &Offer,
+    mut free: Vec<String>,
+    start: DateTime<Utc>,
+) -> Result<Vec<String>, ApiError> {
+    if free.len() < 2 {
+        return Ok(free);
+    }
+    let loads = store.practitioner_loads(&org.id, start).await?;
+    free.sort_by_cached_key(|id| {
+        let load = loads.iter().find(|l| l.practitioner_id == *id);
+        let tz = offer.timezone_of(id).unwrap_or(chrono_tz::UTC);
+        (same_day_count(load, start, tz), load.and_then(|l| l.last_booked_at), id.clone())
+    });
+    Ok(free)
+}
+
+/// Confirmed bookings of a practitioner on the local day of `start`.
+fn same_day_count(load: Option<&PractitionerLoad>, start: DateTime<Utc>, tz: chrono_tz::Tz) -> usize {
+    let day = start.with_timezone(&tz).date_naive();
+    load.map_or(0, |l| l.nearby_starts.iter().filter(|s| s.with_timezone(&tz).date_naive() == day).count())
+}

@@ -1,0 +1,77 @@
+//! Authentication of the org API: `Authorization: Bearer ck_live_…`.
+//!
+//! The key is looked up by its SHA-256 (the only form stored), so no plain key is ever
+//! compared; scopes are checked per route with [`OrgAuth::require`].
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::http::context::Caller;
+use crate::keys::hash_secret;
+use crate::store::{ApiKeyRecord, Org};
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+use chrono::Duration;
+
+/// An authenticated org API caller: the key and the org it belongs to.
+pub struct OrgAuth {
+    pub org: Org,
+    pub key: ApiKeyRecord,
+}
+
+impl OrgAuth {
+    /// 403 `missing_scope` unless the key holds `scope`.
+    pub fn require(&self, scope: &'static str) -> Result<(), ApiError> {
+        if self.key.scopes.iter().any(|s| s == scope) {
+            Ok(())
+        } else {
+            Err(ApiError::MissingScope { scope })
+        }
+    }
+}
+
+fn unauthorized(code: &'static str, message: &str) -> ApiError {
+    ApiError::Unauthorized { code, message: message.to_owned() }
+}
+
+/// `last_used_at` is refreshed at most this often, so reads do not all become writes.
+const TOUCH_EVERY: Duration = Duration::seconds(60);
+
+impl FromRequestParts<AppState> for OrgAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let header = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let Some(token) = header.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()) else {
+            return Err(unauthorized(
+                "unauthorized",
+                "Send an API key as `Authorization: Bearer ck_live_…`.",
+            ));
+        };
+        let key = state
+            .store
+            .find_api_key(&hash_secret(token))
+            .await?
+            .ok_or_else(|| unauthorized("unauthorized", "The API key is not valid."))?;
+        let now = crate::clock::now();
+        if key.revoked_at.is_some() {
+            return Err(unauthorized("key_revoked", "The API key has been revoked."));
+        }
+        if key.expires_at.is_some_and(|at| at <= now) {
+            return Err(unauthorized("key_expired", "The API key has expired."));
+        }
+        let org = state
+            .store
+            .find_org(&key.org_id)
+            .await?
+            .ok_or_else(|| unauthorized("unauthorized", "The API key is not valid."))?;
+        if key.last_used_at.is_none_or(|at| now - at >= TOUCH_EVERY) {
+            state.store.touch_api_key(&key.id, now).await?;
+        }
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            caller.set_org(&org.id);
+            caller.set_key(&key.id);
+        }
+        Ok(OrgAuth { org, key })
+    }
+}

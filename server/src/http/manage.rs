@@ -1,0 +1,107 @@
+//! A customer's own booking on the public surface, by its manage token:
+//! `GET /api/v1/public/bookings/{id}?token=…`, `POST …/cancel?token=…`,
+//! `POST …/reschedule?token=…`. A wrong or missing token is the same 404 as an unknown id.
+
+use crate::app::AppState;
+use crate::bookings;
+use crate::error::ApiError;
+use crate::http::context::Caller;
+use crate::http::extract::{AppJson, AppPath, AppQuery, OptionalJson};
+use crate::http::responses::outcome_response;
+use crate::idempotency::{self, IdempotencyKey};
+use crate::keys::hash_secret;
+use crate::scheduling::Surface;
+use crate::store::{BookingRecord, IdempotencyRef, Org};
+use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use cadence_shared::{Booking, CancelRequest, RescheduleRequest};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use subtle::ConstantTimeEq;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/public/bookings/{id}", get(show))
+        .route("/api/v1/public/bookings/{id}/cancel", post(cancel))
+        .route("/api/v1/public/bookings/{id}/reschedule", post(reschedule))
+}
+
+#[derive(Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
+/// The booking and its org, when `token` is its manage token (compared in constant time).
+async fn authorised(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    token: Option<&str>,
+) -> Result<(BookingRecord, Org), ApiError> {
+    let not_found = || ApiError::not_found("Booking");
+    let booking = state.store.find_booking(id).await?.ok_or_else(not_found)?;
+    let (Some(token), Some(stored)) = (token, booking.manage_token_hash.as_deref()) else {
+        return Err(not_found());
+    };
+    if !bool::from(hash_secret(token).as_bytes().ct_eq(stored.as_bytes())) {
+        return Err(not_found());
+    }
+    let org = state.store.find_org(&booking.org_id).await?.ok_or_else(not_found)?;
+    caller.set_org(&org.id);
+    Ok((booking, org))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    AppPath(id): AppPath<String>,
+    AppQuery(q): AppQuery<TokenQuery>,
+) -> Result<Json<Booking>, ApiError> {
+    let (booking, _) = authorised(&state, &caller, &id, q.token.as_deref()).await?;
+    Ok(Json(booking.to_wire()))
+}
+
+async fn cancel(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    IdempotencyKey(key): IdempotencyKey,
+    AppPath(id): AppPath<String>,
+    AppQuery(q): AppQuery<TokenQuery>,
+    OptionalJson(req): OptionalJson<CancelRequest>,
+) -> Result<Response, ApiError> {
+    let (_, org) = authorised(&state, &caller, &id, q.token.as_deref()).await?;
+    let scope = format!("public:{}:{}", org.id, client.ip());
+    let idem = key.as_deref().map(|key| IdempotencyRef { scope: &scope, key });
+    let hash = idempotency::request_hash("POST", &format!("/api/v1/public/bookings/{id}/cancel"), &req);
+    let store = state.store.as_ref();
+    let outcome = idempotency::run(store, idem, &hash, |idem| async move {
+        Ok(bookings::cancel(store, &org, &id, req.reason.as_deref(), idem).await?.to_wire())
+    })
+    .await?;
+    Ok(outcome_response(outcome, StatusCode::OK))
+}
+
+async fn reschedule(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    IdempotencyKey(key): IdempotencyKey,
+    AppPath(id): AppPath<String>,
+    AppQuery(q): AppQuery<TokenQuery>,
+    AppJson(req): AppJson<RescheduleRequest>,
+) -> Result<Response, ApiError> {
+    let (_, org) = authorised(&state, &caller, &id, q.token.as_deref()).await?;
+    let scope = format!("public:{}:{}", org.id, client.ip());
+    let idem = key.as_deref().map(|key| IdempotencyRef { scope: &scope, key });
+    let hash = idempotency::request_hash("POST", &format!("/api/v1/public/bookings/{id}/reschedule"), &req);
+    let store = state.store.as_ref();
+    let outcome = idempotency::run(store, idem, &hash, |idem| async move {
+        Ok(bookings::reschedule(store, &org, Surface::Public, &id, &req, idem).await?.to_wire())
+    })
+    .await?;
+    Ok(outcome_response(outcome, StatusCode::OK))
+}

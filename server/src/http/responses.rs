@@ -1,0 +1,68 @@
+//! Response shapes shared by the booking routes: idempotent outcomes and cursor pages.
+
+use crate::error::ApiError;
+use crate::idempotency::Outcome;
+use crate::store::{BookingCursor, BookingRecord};
+use axum::Json;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use cadence_shared::{Booking, Page};
+
+/// A fresh result with `status`, or a replay of the stored response: a create (201)
+/// replays as 200, as the contract asks; a stored refusal replays with its own status.
+pub fn outcome_response(outcome: Outcome<Booking>, status: StatusCode) -> Response {
+    match outcome {
+        Outcome::Fresh(booking) => (status, Json(booking)).into_response(),
+        Outcome::Replayed { status, body } => {
+            let status = if status == StatusCode::CREATED { StatusCode::OK } else { status };
+            (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+        }
+    }
+}
+
+pub const DEFAULT_LIMIT: u32 = 20;
+pub const MAX_LIMIT: u32 = 100;
+
+/// One page of bookings: fetches one more than `limit` to know whether more follow.
+pub async fn booking_page<F, Fut>(
+    limit: Option<u32>,
+    cursor: Option<&str>,
+    fetch: F,
+) -> Result<Page<Booking>, ApiError>
+where
+    F: FnOnce(Option<BookingCursor>, u32) -> Fut,
+    Fut: Future<Output = Result<Vec<BookingRecord>, ApiError>>,
+{
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::BadRequest {
+            code: "invalid_limit",
+            message: format!("'limit' must be between 1 and {MAX_LIMIT}."),
+            field: Some("limit".into()),
+        });
+    }
+    let cursor = cursor.filter(|c| !c.is_empty()).map(decode_cursor).transpose()?;
+    let mut rows = fetch(cursor, limit + 1).await?;
+    let has_more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next_cursor = has_more.then(|| rows.last().map(encode_cursor)).flatten();
+    Ok(Page { data: rows.iter().map(BookingRecord::to_wire).collect(), has_more, next_cursor })
+}
+
+fn encode_cursor(b: &BookingRecord) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{}|{}", b.start.timestamp(), b.id))
+}
+
+fn decode_cursor(raw: &str) -> Result<BookingCursor, ApiError> {
+    let bad = || ApiError::BadRequest {
+        code: "invalid_cursor",
+        message: "The cursor is not one this API returned.".into(),
+        field: Some("cursor".into()),
+    };
+    let text = URL_SAFE_NO_PAD.decode(raw).ok().and_then(|b| String::from_utf8(b).ok()).ok_or_else(bad)?;
+    let (secs, id) = text.split_once('|').ok_or_else(bad)?;
+    let start = secs.parse().ok().and_then(|s| chrono::DateTime::from_timestamp(s, 0)).ok_or_else(bad)?;
+    Ok(BookingCursor { start, id: id.to_owned() })
+}

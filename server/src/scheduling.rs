@@ -1,0 +1,215 @@
+//! Feeds the availability engine from the store: a service's rules, the schedules of the
+//! practitioners who offer it, and their busy ranges. Both the calendar (availability) and
+//! the booking check go through [`Offer`], so they always see the same inputs.
+
+use crate::availability::{self, Busy, Calendar, Schedule, ServiceRules, StartCheck};
+use crate::error::ApiError;
+use crate::store::{Org, PractitionerRecord, ServiceRecord, Store};
+use cadence_shared::Slot;
+use chrono::{DateTime, Duration, Utc};
+use chrono_tz::Tz;
+use std::collections::HashMap;
+
+/// Who is asking: the public surface must not see inactive services or practitioners.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Surface {
+    OrgApi,
+    Public,
+}
+
+/// The org's timezone (validated when the org was created).
+pub fn org_timezone(org: &Org) -> Tz {
+    org.timezone.parse().unwrap_or(chrono_tz::UTC)
+}
+
+/// The service with this id in this org: 404 when unknown, another org's, or (on the
+/// public surface) inactive.
+pub async fn find_service(
+    store: &dyn Store,
+    org: &Org,
+    id: &str,
+    surface: Surface,
+) -> Result<ServiceRecord, ApiError> {
+    match store.get_service(&org.id, id).await? {
+        Some(s) if s.active || surface == Surface::OrgApi => Ok(s),
+        _ => Err(ApiError::not_found("Service")),
+    }
+}
+
+/// A service with the practitioners who can perform it.
+pub struct Offer {
+    pub service: ServiceRecord,
+    pub rules: ServiceRules,
+    pub schedules: Vec<Schedule>,
+    practitioners: Vec<PractitionerRecord>,
+}
+
+impl Offer {
+    /// Loads the active practitioners offering `service`, or just `only` (404 when it is not
+    /// the org's, or inactive on the public surface; 422 when it does not offer the service).
+    pub async fn load(
+        store: &dyn Store,
+        org: &Org,
+        service: ServiceRecord,
+        only: Option<&str>,
+        surface: Surface,
+    ) -> Result<Offer, ApiError> {
+        let all = store.list_practitioners(&org.id).await?;
+        if let Some(id) = only {
+            match all.iter().find(|p| p.id == id) {
+                Some(p) if p.active || surface == Surface::OrgApi => {}
+                _ => return Err(ApiError::not_found("Practitioner")),
+            }
+            if !service.practitioner_ids.iter().any(|p| p == id) {
+                return Err(ApiError::invalid(
+                    "practitioner_not_offering_service",
+                    "practitioner_id",
+                    "This practitioner does not offer this service.",
+                ));
+            }
+        }
+        let org_tz = org_timezone(org);
+        let practitioners: Vec<PractitionerRecord> = all
+            .into_iter()
+            .filter(|p| {
+                p.active && service.practitioner_ids.contains(&p.id) && only.is_none_or(|id| p.id == id)
+            })
+            .collect();
+        let schedules = practitioners.iter().map(|p| schedule_of(p, org_tz)).collect();
+        Ok(Offer { rules: rules_of(&service), service, schedules, practitioners })
+    }
+
+    /// Open slots starting in `[from, to)`.
+    pub async fn slots(
+        &self,
+        store: &dyn Store,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Slot>, ApiError> {
+        let busy = self.busy(store, from, to, None).await?;
+        Ok(availability::find_open_slots(&self.rules, &self.calendars(&busy), from, to, now))
+    }
+
+    /// Whether `start` can be booked; `except` is a booking being moved (its own time does
+    /// not block it).
+    pub async fn check(
+        &self,
+        store: &dyn Store,
+        start: DateTime<Utc>,
+        now: DateTime<Utc>,
+        except: Option<&str>,
+    ) -> Result<StartCheck, ApiError> {
+        let busy = self.busy(store, start, start + Duration::seconds(1), except).await?;
+        Ok(availability::check_start(&self.rules, &self.calendars(&busy), start, now))
+    }
+
+    /// The practitioner's timezone.
+    pub fn timezone_of(&self, practitioner_id: &str) -> Option<Tz> {
+        self.schedules.iter().find(|s| s.practitioner_id == practitioner_id).map(|s| s.timezone)
+    }
+
+    /// Whether `id` is one of the practitioners this offer was loaded with.
+    pub fn has_practitioner(&self, id: &str) -> bool {
+        self.practitioners.iter().any(|p| p.id == id)
+    }
+
+    async fn busy(
+        &self,
+        store: &dyn Store,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        except: Option<&str>,
+    ) -> Result<HashMap<String, Vec<Busy>>, ApiError> {
+        // A slot's blocked range reaches `duration + buffers` beyond its start; a day either
+        // side is more than enough and keeps the query simple.
+        let margin =
+            Duration::days(1) + self.rules.duration + self.rules.buffer_before + self.rules.buffer_after;
+        let mut by_practitioner: HashMap<String, Vec<Busy>> = HashMap::new();
+        for (p, b) in store.busy_ranges(&self.service.org_id, from - margin, to + margin, except).await? {
+            by_practitioner.entry(p).or_default().push(b);
+        }
+        Ok(by_practitioner)
+    }
+
+    fn calendars<'a>(&'a self, busy: &'a HashMap<String, Vec<Busy>>) -> Vec<Calendar<'a>> {
+        self.schedules
+            .iter()
+            .map(|schedule| Calendar {
+                schedule,
+                busy: busy.get(&schedule.practitioner_id).map(Vec::as_slice).unwrap_or(&[]),
+            })
+            .collect()
+    }
+}
+
+/// The engine's view of a service.
+pub fn rules_of(s: &ServiceRecord) -> ServiceRules {
+    let minutes = |m: u32| Duration::minutes(i64::from(m));
+    ServiceRules {
+        duration: minutes(s.duration_minutes),
+        buffer_before: minutes(s.buffer_before_minutes),
+        buffer_after: minutes(s.buffer_after_minutes),
+        slot_interval: minutes(s.slot_interval_minutes),
+        min_notice: minutes(s.min_notice_minutes),
+        booking_window: Duration::days(i64::from(s.booking_window_days)),
+    }
+}
+
+fn schedule_of(p: &PractitionerRecord, org_tz: Tz) -> Schedule {
+    Schedule {
+        practitioner_id: p.id.clone(),
+        timezone: p.timezone.as_deref().and_then(|tz| tz.parse().ok()).unwrap_or(org_tz),
+        weekly_hours: p.weekly_hours.clone(),
+        date_overrides: p.date_overrides.iter().map(|o| (o.date, o.intervals.clone())).collect(),
+    }
+}
+
+/// Longest availability range one request may ask for.
+pub const MAX_RANGE: Duration = Duration::days(62);
+
+/// `GET …/availability`: open slots of a service, for one practitioner or any.
+/// `from`/`to` are dates in the org's timezone (`to` inclusive) or instants; the default is
+/// from now for 7 days.
+pub async fn availability(
+    store: &dyn Store,
+    org: &Org,
+    surface: Surface,
+    service_id: Option<&str>,
+    practitioner_id: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<cadence_shared::AvailabilityResponse, ApiError> {
+    use crate::input::{RangeEnd, date_or_instant};
+    let service_id = service_id.filter(|s| !s.is_empty()).ok_or_else(|| {
+        ApiError::invalid("missing_field", "service_id", "The query parameter 'service_id' is required.")
+    })?;
+    let tz = org_timezone(org);
+    let now = crate::clock::now();
+    let from = match from {
+        Some(raw) => date_or_instant("from", raw, tz, RangeEnd::From)?,
+        None => now,
+    };
+    let to = match to {
+        Some(raw) => date_or_instant("to", raw, tz, RangeEnd::To)?,
+        None => from + Duration::days(7),
+    };
+    if to <= from {
+        return Err(ApiError::invalid("invalid_range", "to", "'to' must be after 'from'."));
+    }
+    if to - from > MAX_RANGE {
+        return Err(ApiError::invalid("range_too_large", "to", "Ask for at most 62 days at a time."));
+    }
+    let service = find_service(store, org, service_id, surface).await?;
+    let slots = if service.active {
+        let offer = Offer::load(store, org, service, practitioner_id, surface).await?;
+        offer.slots(store, from, to, now).await?
+    } else {
+        Vec::new()
+    };
+    Ok(cadence_shared::AvailabilityResponse {
+        service_id: service_id.to_owned(),
+        timezone: org.timezone.clone(),
+        slots,
+    })
+}
