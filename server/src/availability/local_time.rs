@@ -1,7 +1,7 @@
 //! Wall-clock times to instants, with the DST rules of the engine.
 
 use cadence_shared::ClockTime;
-use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// The instant of a grid time (`minute` after local midnight of `day`): `None` inside a
@@ -29,6 +29,23 @@ pub fn interval_end(tz: Tz, day: NaiveDate, end: ClockTime) -> DateTime<Utc> {
     }
     // Unreachable for real zones; fall back to treating the wall time as UTC.
     local.and_utc()
+}
+
+/// The UTC offset (seconds east) of `day` when it is the same at its start and at the next
+/// midnight (a day without a DST change); `None` on transition days and where midnight is
+/// ambiguous or missing.
+pub fn uniform_offset(tz: Tz, day: NaiveDate) -> Option<i64> {
+    let at = |d: NaiveDate| match tz.offset_from_local_datetime(&at_minute(d, 0)) {
+        LocalResult::Single(o) => Some(i64::from(o.fix().local_minus_utc())),
+        _ => None,
+    };
+    let offset = at(day)?;
+    (at(day.succ_opt()?)? == offset).then_some(offset)
+}
+
+/// Unix seconds of `day`'s midnight as if it were UTC.
+pub fn midnight_secs(day: NaiveDate) -> i64 {
+    at_minute(day, 0).and_utc().timestamp()
 }
 
 fn at_minute(day: NaiveDate, minute: i64) -> NaiveDateTime {

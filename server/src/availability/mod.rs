@@ -80,26 +80,33 @@ pub fn find_open_slots(
     to: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Vec<Slot> {
-    let mut by_start: BTreeMap<DateTime<Utc>, Vec<&str>> = BTreeMap::new();
-    for cal in calendars {
-        let busy = normalise(cal.busy);
-        for start in candidate_starts(rules, cal.schedule, from, to, now) {
-            if is_free(rules, &busy, start) {
-                by_start.entry(start).or_default().push(&cal.schedule.practitioner_id);
+    let r = Rules::of(rules);
+    let (from, to, now) = (from.timestamp(), to.timestamp(), now.timestamp());
+    // Calendars in practitioner id order, so each slot lists its practitioners sorted.
+    let mut by_id: Vec<&Calendar<'_>> = calendars.iter().collect();
+    by_id.sort_unstable_by(|a, b| a.schedule.practitioner_id.cmp(&b.schedule.practitioner_id));
+    // (start, rank of the calendar) for every free candidate, then grouped by start.
+    let mut free: Vec<(Secs, usize)> = Vec::new();
+    for (rank, cal) in by_id.iter().enumerate() {
+        let busy = relevant_busy(&r, cal.busy, from, to);
+        let starts = candidate_starts(&r, cal.schedule, from, to, now).filter(|s| is_free(&r, &busy, *s));
+        free.extend(starts.map(|s| (s, rank)));
+    }
+    free.sort_unstable();
+    let mut slots: Vec<Slot> = Vec::new();
+    let mut last_start = None;
+    for (start, rank) in free {
+        let id = by_id[rank].schedule.practitioner_id.clone();
+        match slots.last_mut() {
+            Some(last) if last_start == Some(start) => last.practitioner_ids.push(id),
+            _ => {
+                let at = instant(start);
+                slots.push(Slot { start: at, end: at + rules.duration, practitioner_ids: vec![id] });
+                last_start = Some(start);
             }
         }
     }
-    by_start
-        .into_iter()
-        .map(|(start, mut ids)| {
-            ids.sort_unstable();
-            Slot {
-                start,
-                end: start + rules.duration,
-                practitioner_ids: ids.into_iter().map(str::to_owned).collect(),
-            }
-        })
-        .collect()
+    slots
 }
 
 /// Whether `start` can be booked now, and with whom.
@@ -109,14 +116,16 @@ pub fn check_start(
     start: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> StartCheck {
+    let r = Rules::of(rules);
+    let (start, now) = (start.timestamp_subsec_nanos().eq(&0).then_some(start.timestamp()), now.timestamp());
+    // Slots are whole minutes; an instant with a fraction of a second is never one.
+    let Some(start) = start else { return StartCheck::NotASlot };
     let mut is_slot = false;
     let mut free = Vec::new();
     for cal in calendars {
-        let on_grid = candidate_starts(rules, cal.schedule, start, start + Duration::seconds(1), now)
-            .any(|candidate| candidate == start);
-        if on_grid {
+        if candidate_starts(&r, cal.schedule, start, start + 1, now).any(|candidate| candidate == start) {
             is_slot = true;
-            if is_free(rules, &normalise(cal.busy), start) {
+            if is_free(&r, &relevant_busy(&r, cal.busy, start, start + 1), start) {
                 free.push(cal.schedule.practitioner_id.clone());
             }
         }
@@ -133,24 +142,53 @@ pub fn blocked_range(rules: &ServiceRules, start: DateTime<Utc>) -> Busy {
     Busy { start: start - rules.buffer_before, end: start + rules.duration + rules.buffer_after }
 }
 
+/// Instants inside the engine are unix seconds: chrono's calendar arithmetic dominated the
+/// profile of the hot loop, plain integers do not.
+type Secs = i64;
+
+fn instant(secs: Secs) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// [`ServiceRules`] in seconds.
+struct Rules {
+    duration: Secs,
+    before: Secs,
+    after: Secs,
+    step_minutes: i64,
+    min_notice: Secs,
+    window: Secs,
+}
+
+impl Rules {
+    fn of(r: &ServiceRules) -> Rules {
+        Rules {
+            duration: r.duration.num_seconds(),
+            before: r.buffer_before.num_seconds(),
+            after: r.buffer_after.num_seconds(),
+            step_minutes: r.slot_interval.num_minutes().max(1),
+            min_notice: r.min_notice.num_seconds(),
+            window: r.booking_window.num_seconds(),
+        }
+    }
+}
+
 /// Grid starts of one practitioner inside working hours, notice and window, and `[from, to)`,
 /// ignoring bookings. Ascending.
 fn candidate_starts<'a>(
-    rules: &'a ServiceRules,
+    r: &'a Rules,
     schedule: &'a Schedule,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    now: DateTime<Utc>,
-) -> impl Iterator<Item = DateTime<Utc>> + 'a {
-    let lower = from.max(now + rules.min_notice);
-    let upper = to.min(now + rules.booking_window);
+    from: Secs,
+    to: Secs,
+    now: Secs,
+) -> impl Iterator<Item = Secs> + 'a {
+    let lower = from.max(now + r.min_notice);
+    let upper = to.min(now + r.window);
     let tz = schedule.timezone;
     // A working day can start on the previous local date in UTC terms; one day either side
     // covers every offset (-12..+14 h).
-    let first_day = lower.with_timezone(&tz).date_naive().pred_opt().unwrap_or(NaiveDate::MIN);
-    let last_day = upper.with_timezone(&tz).date_naive();
-    let step = rules.slot_interval.num_minutes().max(1);
-    let duration = rules.duration;
+    let first_day = instant(lower).with_timezone(&tz).date_naive().pred_opt().unwrap_or(NaiveDate::MIN);
+    let last_day = instant(upper).with_timezone(&tz).date_naive();
     let days = first_day.iter_days().take_while(move |d| lower < upper && *d <= last_day);
     days.flat_map(move |day| {
         let intervals = schedule
@@ -159,37 +197,53 @@ fn candidate_starts<'a>(
             .map(Vec::as_slice)
             .unwrap_or_else(|| schedule.weekly_hours.day(day.weekday()));
         let mut sorted: Vec<Interval> = intervals.to_vec();
-        sorted.sort_by_key(|iv| iv.start);
+        if !sorted.is_sorted_by_key(|iv| iv.start) {
+            sorted.sort_by_key(|iv| iv.start);
+        }
+        // On a day without a DST change the wall-clock grid is a UTC grid: one timezone
+        // lookup for the day instead of one per candidate.
+        let base = local_time::uniform_offset(tz, day).map(|offset| local_time::midnight_secs(day) - offset);
         sorted.into_iter().flat_map(move |iv| {
-            let end = local_time::interval_end(tz, day, iv.end);
             let (first, last) = (i64::from(iv.start.minutes()), i64::from(iv.end.minutes()));
-            (first..last).step_by(step as usize).filter_map(move |minute| {
-                let start = local_time::grid_instant(tz, day, minute)?;
-                (start + duration <= end && start >= lower && start < upper).then_some(start)
+            let end = match base {
+                Some(base) => base + last * 60,
+                None => local_time::interval_end(tz, day, iv.end).timestamp(),
+            };
+            (first..last).step_by(r.step_minutes as usize).filter_map(move |minute| {
+                let start = match base {
+                    Some(base) => base + minute * 60,
+                    None => local_time::grid_instant(tz, day, minute)?.timestamp(),
+                };
+                (start + r.duration <= end && start >= lower && start < upper).then_some(start)
             })
         })
     })
 }
 
-/// Busy ranges sorted by start with overlapping ones merged, so ends ascend too.
-fn normalise(busy: &[Busy]) -> Vec<Busy> {
-    let mut sorted = busy.to_vec();
-    if !sorted.is_sorted() {
-        sorted.sort_unstable();
-    }
-    let mut merged: Vec<Busy> = Vec::with_capacity(sorted.len());
-    for b in sorted {
+/// The busy ranges that can touch a slot starting in `[from, to)`, sorted by start with
+/// overlapping ones merged (so their ends ascend too, which `is_free` relies on).
+fn relevant_busy(r: &Rules, busy: &[Busy], from: Secs, to: Secs) -> Vec<(Secs, Secs)> {
+    // Filter on the DateTimes (cheap comparisons), convert only what is near.
+    let (lo, hi) = (instant(from - r.before), instant(to + r.duration + r.after));
+    let mut near: Vec<(Secs, Secs)> = busy
+        .iter()
+        .filter(|b| b.end > lo && b.start < hi)
+        .map(|b| (b.start.timestamp(), b.end.timestamp()))
+        .collect();
+    near.sort_unstable();
+    let mut merged: Vec<(Secs, Secs)> = Vec::with_capacity(near.len());
+    for b in near {
         match merged.last_mut() {
-            Some(last) if b.start <= last.end => last.end = last.end.max(b.end),
+            Some(last) if b.0 <= last.1 => last.1 = last.1.max(b.1),
             _ => merged.push(b),
         }
     }
     merged
 }
 
-/// Whether a booking at `start` overlaps none of the (normalised) busy ranges.
-fn is_free(rules: &ServiceRules, busy: &[Busy], start: DateTime<Utc>) -> bool {
-    let blocked = blocked_range(rules, start);
-    let i = busy.partition_point(|b| b.end <= blocked.start);
-    busy.get(i).is_none_or(|b| b.start >= blocked.end)
+/// Whether a booking at `start` overlaps none of the (merged, sorted) busy ranges.
+fn is_free(r: &Rules, busy: &[(Secs, Secs)], start: Secs) -> bool {
+    let (blocked_start, blocked_end) = (start - r.before, start + r.duration + r.after);
+    let i = busy.partition_point(|b| b.1 <= blocked_start);
+    busy.get(i).is_none_or(|b| b.0 >= blocked_end)
 }
