@@ -25,6 +25,7 @@ cadence_server::both_backends!(
     inactive_service_is_invisible_on_the_public_surface,
     new_york_org_availability_follows_wall_clock_across_dst,
     every_booking_change_writes_its_outbox_event,
+    date_overrides_reach_availability,
 );
 
 struct Ctx {
@@ -999,5 +1000,54 @@ async fn every_booking_change_writes_its_outbox_event(backend: Backend) {
     // Customers are recorded from bookings, one per e-mail.
     c.book(&booking_body(&c.a.consultation, at(d, "14:00"), None, "EVT@example.com")).await;
     assert_eq!(c.app.db.scalar("SELECT COUNT(*) FROM customers WHERE email = 'evt@example.com'").await, 1);
+    c.app.stop().await;
+}
+
+async fn date_overrides_reach_availability(backend: Backend) {
+    use cadence_server::store::{NewPractitioner, NewService};
+    use cadence_shared::{DateOverride, Interval, WeeklyHours};
+    let c = ctx(backend).await;
+    let (off, short) = (day(32), day(33));
+    let nine_to_five = vec![Interval { start: "09:00".parse().unwrap(), end: "17:00".parse().unwrap() }];
+    let week = WeeklyHours {
+        monday: nine_to_five.clone(),
+        tuesday: nine_to_five.clone(),
+        wednesday: nine_to_five.clone(),
+        thursday: nine_to_five.clone(),
+        friday: nine_to_five.clone(),
+        saturday: nine_to_five.clone(),
+        sunday: nine_to_five,
+    };
+    let p = NewPractitioner {
+        name: "Cleo".into(),
+        email: Some("cleo@example.com".into()),
+        timezone: None,
+        weekly_hours: week,
+        date_overrides: vec![
+            DateOverride { date: off, intervals: vec![] },
+            DateOverride {
+                date: short,
+                intervals: vec![Interval { start: "12:00".parse().unwrap(), end: "13:00".parse().unwrap() }],
+            },
+        ],
+        active: true,
+    };
+    let cleo = c.app.store.create_practitioner(&c.a.org.id, &p).await.unwrap();
+    let svc = NewService {
+        name: "Solo".into(),
+        description: String::new(),
+        duration_minutes: 60,
+        buffer_before_minutes: 0,
+        buffer_after_minutes: 0,
+        slot_interval_minutes: 60,
+        min_notice_minutes: 0,
+        booking_window_days: 90,
+        practitioner_ids: vec![cleo],
+        active: true,
+    };
+    let solo = c.app.store.create_service(&c.a.org.id, &svc).await.unwrap();
+    assert!(c.slots(&solo, None, off).await.is_empty(), "a day off");
+    assert_eq!(starts(&c.slots(&solo, None, short).await), [iso(at(short, "12:00"))]);
+    assert_eq!(c.slots(&solo, None, day(34)).await.len(), 8, "the weekly hours otherwise");
     c.app.stop().await;
 }

@@ -74,10 +74,15 @@ pub async fn request_context(State(state): State<AppState>, mut req: Request, ne
         .instrument(span.clone())
         .await;
 
+    let elapsed = started.elapsed();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         res.headers_mut().insert("x-request-id", value);
     }
-    let latency_ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
+    // Time spent in the server, for clients and load tests (W3C Server-Timing).
+    if let Ok(value) = HeaderValue::from_str(&format!("app;dur={:.3}", elapsed.as_secs_f64() * 1000.0)) {
+        res.headers_mut().insert("server-timing", value);
+    }
+    let latency_ms = u32::try_from(elapsed.as_millis()).unwrap_or(u32::MAX);
     let status = res.status().as_u16();
     span.in_scope(|| tracing::info!(status, latency_ms, "request finished"));
 

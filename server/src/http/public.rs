@@ -45,6 +45,7 @@ fn cors() -> CorsLayer {
         .allow_headers([header::CONTENT_TYPE, HeaderName::from_static("idempotency-key")])
         .expose_headers([
             HeaderName::from_static("x-request-id"),
+            HeaderName::from_static("server-timing"),
             HeaderName::from_static("x-ratelimit-limit"),
             HeaderName::from_static("x-ratelimit-remaining"),
             HeaderName::from_static("x-ratelimit-reset"),

@@ -19,6 +19,18 @@ const LOCK_ROW: &str = " FOR UPDATE";
 /// Endpoint `e` listens to event type `$3` (its `events` is a jsonb array).
 const SUBSCRIBED: &str = "(e.events ? $3 OR e.events ? '*')";
 
+/// Services with their practitioner ids.
+const SERVICES: &str = "SELECT s.*, COALESCE((SELECT json_agg(sp.practitioner_id) FROM service_practitioners sp \
+     WHERE sp.service_id = s.id), '[]'::json) AS practitioner_ids FROM services s";
+
+/// Practitioners with their date overrides and service ids.
+const PRACTITIONERS: &str = "SELECT p.*, \
+     COALESCE((SELECT json_agg(json_build_object('date', o.date, 'intervals', o.intervals)) \
+       FROM practitioner_date_overrides o WHERE o.practitioner_id = p.id), '[]'::json) AS date_overrides, \
+     COALESCE((SELECT json_agg(sp.service_id) FROM service_practitioners sp \
+       WHERE sp.practitioner_id = p.id), '[]'::json) AS service_ids \
+     FROM practitioners p";
+
 pub struct PgStore {
     pool: PgPool,
 }

@@ -4,8 +4,7 @@
 use super::StoreError;
 use super::models::*;
 use super::ts::Ts;
-use cadence_shared::{BookingStatus, Branding, DateOverride, Interval, WeeklyHours};
-use chrono::NaiveDate;
+use cadence_shared::{BookingStatus, Branding, DateOverride, WeeklyHours};
 use sqlx::types::Json;
 
 #[derive(sqlx::FromRow)]
@@ -46,6 +45,8 @@ pub struct ServiceRow {
     pub active: bool,
     pub created_at: Ts,
     pub updated_at: Ts,
+    /// Aggregated from service_practitioners.
+    pub practitioner_ids: Json<Vec<String>>,
 }
 
 /// Columns are CHECKed non-negative; a negative one would be a corrupt row.
@@ -54,7 +55,9 @@ fn count(v: i32) -> u32 {
 }
 
 impl ServiceRow {
-    pub fn into_record(self, practitioner_ids: Vec<String>) -> ServiceRecord {
+    pub fn into_record(self) -> ServiceRecord {
+        let mut practitioner_ids = self.practitioner_ids.0;
+        practitioner_ids.sort();
         ServiceRecord {
             id: self.id,
             org_id: self.org_id,
@@ -85,14 +88,18 @@ pub struct PractitionerRow {
     pub active: bool,
     pub created_at: Ts,
     pub updated_at: Ts,
+    /// Aggregated from practitioner_date_overrides.
+    pub date_overrides: Json<Vec<DateOverride>>,
+    /// Aggregated from service_practitioners.
+    pub service_ids: Json<Vec<String>>,
 }
 
 impl PractitionerRow {
-    pub fn into_record(
-        self,
-        date_overrides: Vec<DateOverride>,
-        service_ids: Vec<String>,
-    ) -> PractitionerRecord {
+    pub fn into_record(self) -> PractitionerRecord {
+        let mut date_overrides = self.date_overrides.0;
+        date_overrides.sort_by_key(|o| o.date);
+        let mut service_ids = self.service_ids.0;
+        service_ids.sort();
         PractitionerRecord {
             id: self.id,
             org_id: self.org_id,
@@ -107,19 +114,6 @@ impl PractitionerRow {
             updated_at: self.updated_at.0,
         }
     }
-}
-
-#[derive(sqlx::FromRow)]
-pub struct OverrideRow {
-    pub practitioner_id: String,
-    pub date: NaiveDate,
-    pub intervals: Json<Vec<Interval>>,
-}
-
-#[derive(sqlx::FromRow)]
-pub struct LinkRow {
-    pub service_id: String,
-    pub practitioner_id: String,
 }
 
 #[derive(sqlx::FromRow)]

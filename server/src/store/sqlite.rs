@@ -23,6 +23,18 @@ const LOCK_ROW: &str = "";
 /// Endpoint `e` listens to event type `$3` (its `events` is a JSON array in TEXT).
 const SUBSCRIBED: &str = "EXISTS (SELECT 1 FROM json_each(e.events) j WHERE j.value IN ($3, '*'))";
 
+/// Services with their practitioner ids.
+const SERVICES: &str = "SELECT s.*, (SELECT json_group_array(sp.practitioner_id) FROM service_practitioners sp \
+     WHERE sp.service_id = s.id) AS practitioner_ids FROM services s";
+
+/// Practitioners with their date overrides and service ids.
+const PRACTITIONERS: &str = "SELECT p.*, \
+     (SELECT json_group_array(json_object('date', o.date, 'intervals', json(o.intervals))) \
+       FROM practitioner_date_overrides o WHERE o.practitioner_id = p.id) AS date_overrides, \
+     (SELECT json_group_array(sp.service_id) FROM service_practitioners sp \
+       WHERE sp.practitioner_id = p.id) AS service_ids \
+     FROM practitioners p";
+
 pub struct SqliteStore {
     pool: SqlitePool,
 }
