@@ -20,6 +20,7 @@ pub struct Config {
     pub request_timeout: Duration,
     /// How long request log entries are kept.
     pub request_log_retention: chrono::Duration,
+    pub rate_limits: crate::rate_limit::RateLimitConfig,
 }
 
 impl Default for Config {
@@ -28,6 +29,7 @@ impl Default for Config {
             widget_dir: PathBuf::from("dist"),
             request_timeout: Duration::from_secs(30),
             request_log_retention: chrono::Duration::days(30),
+            rate_limits: Default::default(),
         }
     }
 }
@@ -38,6 +40,7 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub config: Arc<Config>,
     pub request_log: RequestLog,
+    pub rate_limits: Arc<crate::rate_limit::RateLimits>,
 }
 
 /// Serves HTTP on `listener` until `shutdown` completes, then finishes in-flight requests,
@@ -61,8 +64,10 @@ pub async fn serve_routes(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let (request_log, log_writer) = request_log::start(store.clone());
-    let housekeeping = crate::housekeeping::start(store.clone(), config.request_log_retention);
-    let state = AppState { store, config: Arc::new(config), request_log };
+    let rate_limits = Arc::new(crate::rate_limit::RateLimits::new(config.rate_limits.clone()));
+    let housekeeping =
+        crate::housekeeping::start(store.clone(), config.request_log_retention, rate_limits.clone());
+    let state = AppState { store, config: Arc::new(config), request_log, rate_limits };
     let app = crate::http::with_layers(routes, state);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)

@@ -4,12 +4,14 @@
 use crate::app::{self, Config};
 use crate::demo;
 use crate::keys::{ALL_SCOPES, generate_api_key};
+use crate::rate_limit::RateLimitConfig;
 use crate::store::{self, NewApiKey, NewOrg};
 use crate::validation::{check_slug, check_timezone};
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use std::io::IsTerminal;
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -59,6 +61,18 @@ struct ServeArgs {
     /// Days request log entries are kept.
     #[arg(long, env = "CADENCE_REQUEST_LOG_RETENTION_DAYS", default_value_t = 30)]
     request_log_retention_days: u32,
+    /// Requests per minute per client address on the public surface and the account API.
+    #[arg(long, env = "CADENCE_PUBLIC_RATE_LIMIT", default_value_t = NonZeroU32::new(300).unwrap())]
+    public_rate_limit: NonZeroU32,
+    /// Public booking creations per minute per client address.
+    #[arg(long, env = "CADENCE_BOOKING_RATE_LIMIT", default_value_t = NonZeroU32::new(20).unwrap())]
+    booking_rate_limit: NonZeroU32,
+    /// Requests per minute per org on the org API.
+    #[arg(long, env = "CADENCE_ORG_RATE_LIMIT", default_value_t = NonZeroU32::new(1200).unwrap())]
+    org_rate_limit: NonZeroU32,
+    /// Reverse proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For is believed.
+    #[arg(long, env = "CADENCE_TRUSTED_PROXIES", value_delimiter = ',')]
+    trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 #[derive(Args)]
@@ -200,6 +214,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         widget_dir: args.widget_dir,
         request_timeout: Duration::from_secs(args.request_timeout_secs),
         request_log_retention: chrono::Duration::days(i64::from(args.request_log_retention_days)),
+        rate_limits: RateLimitConfig {
+            public_per_minute: args.public_rate_limit,
+            bookings_per_minute: args.booking_rate_limit,
+            org_per_minute: args.org_rate_limit,
+            trusted_proxies: args.trusted_proxies,
+        },
     };
     app::serve(listener, store, config, app::shutdown_signal()).await
 }

@@ -32,6 +32,9 @@ pub enum ApiError {
     /// 409 or 422 about an `Idempotency-Key`.
     #[error("{message}")]
     Idempotency { status: StatusCode, code: &'static str, message: String },
+    /// 429: too many requests; retry after `retry_after` seconds.
+    #[error("Too many requests; retry in {retry_after} seconds.")]
+    RateLimited { limit: u32, retry_after: u64, reset: i64 },
     /// 413: the body is over the size limit.
     #[error("request body too large")]
     PayloadTooLarge,
@@ -68,6 +71,9 @@ impl ApiError {
             Self::Unauthorized { code, .. } => (StatusCode::UNAUTHORIZED, T::AuthenticationError, code, None),
             Self::MissingScope { .. } => (StatusCode::FORBIDDEN, T::PermissionError, "missing_scope", None),
             Self::Idempotency { status, code, .. } => (*status, T::IdempotencyError, code, None),
+            Self::RateLimited { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, T::RateLimitError, "rate_limited", None)
+            }
             Self::PayloadTooLarge => {
                 (StatusCode::PAYLOAD_TOO_LARGE, T::InvalidRequestError, "payload_too_large", None)
             }
@@ -128,6 +134,13 @@ impl IntoResponse for ApiError {
         let mut res = envelope(status, body.error);
         if status == StatusCode::UNAUTHORIZED {
             res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let ApiError::RateLimited { limit, retry_after, reset } = self {
+            let h = res.headers_mut();
+            h.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            h.insert("x-ratelimit-limit", HeaderValue::from(limit));
+            h.insert("x-ratelimit-remaining", HeaderValue::from(0));
+            h.insert("x-ratelimit-reset", HeaderValue::from(reset));
         }
         res
     }

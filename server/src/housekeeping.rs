@@ -1,4 +1,5 @@
-//! Hourly clean-up: request log entries past their retention, expired idempotency keys.
+//! Hourly clean-up: request log entries past their retention, expired idempotency keys,
+//! idle rate limit buckets.
 
 use crate::request_log::purge_expired;
 use crate::store::Store;
@@ -9,11 +10,16 @@ use tokio::task::JoinHandle;
 const EVERY: Duration = Duration::from_secs(3600);
 
 /// Runs the sweep now and then every hour, until the handle is aborted.
-pub fn start(store: Arc<dyn Store>, request_log_retention: chrono::Duration) -> JoinHandle<()> {
+pub fn start(
+    store: Arc<dyn Store>,
+    request_log_retention: chrono::Duration,
+    rate_limits: Arc<crate::rate_limit::RateLimits>,
+) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(EVERY);
         loop {
             every.tick().await;
+            rate_limits.forget_idle();
             if let Err(err) = purge_expired(store.as_ref(), request_log_retention).await {
                 tracing::warn!(error = %err, "request log retention sweep failed");
             }

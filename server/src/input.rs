@@ -108,6 +108,21 @@ pub fn customer(c: &CustomerInput) -> Result<Customer, ApiError> {
     Ok(Customer { name: name.to_owned(), email, phone })
 }
 
+/// An e-mail address, lower-cased (a plausibility check: `local@domain.tld`, no spaces).
+pub fn email(field: &str, raw: &str) -> Result<String, ApiError> {
+    let e = raw.trim().to_lowercase();
+    let valid = e.len() <= 254
+        && e.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+        })
+        && !e.chars().any(char::is_whitespace);
+    if valid {
+        Ok(e)
+    } else {
+        Err(ApiError::invalid("invalid_email", field, format!("'{raw}' is not an e-mail address.")))
+    }
+}
+
 /// Keeps digits and a leading `+`; spaces, dashes, dots and brackets are formatting.
 fn phone(raw: &str) -> Result<String, ApiError> {
     let allowed = raw.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));

@@ -49,3 +49,24 @@ mod tests {
         assert!(check_timezone("+02:00").is_err());
     }
 }
+
+/// Branding: a `#rrggbb` colour and an `https://` logo URL, both optional.
+pub fn check_branding(b: &cadence_shared::Branding) -> Result<(), crate::error::ApiError> {
+    use crate::error::ApiError;
+    if let Some(c) = &b.primary_color {
+        let hex = c.strip_prefix('#').filter(|h| h.len() == 6 && h.bytes().all(|x| x.is_ascii_hexdigit()));
+        if hex.is_none() {
+            return Err(ApiError::invalid(
+                "invalid_color",
+                "branding.primary_color",
+                "Use a colour like #0f766e.",
+            ));
+        }
+    }
+    if let Some(url) = &b.logo_url {
+        if !url.starts_with("https://") || url.len() > 2048 || url.chars().any(char::is_whitespace) {
+            return Err(ApiError::invalid("invalid_url", "branding.logo_url", "Use an https:// URL."));
+        }
+    }
+    Ok(())
+}

@@ -65,13 +65,54 @@ impl FromRequestParts<AppState> for OrgAuth {
             .find_org(&key.org_id)
             .await?
             .ok_or_else(|| unauthorized("unauthorized", "The API key is not valid."))?;
-        if key.last_used_at.is_none_or(|at| now - at >= TOUCH_EVERY) {
-            state.store.touch_api_key(&key.id, now).await?;
-        }
         if let Some(caller) = parts.extensions.get::<Caller>() {
             caller.set_org(&org.id);
             caller.set_key(&key.id);
+            caller.set_allowance(state.rate_limits.check_org(&org.id)?);
+        }
+        if key.last_used_at.is_none_or(|at| now - at >= TOUCH_EVERY) {
+            state.store.touch_api_key(&key.id, now).await?;
         }
         Ok(OrgAuth { org, key })
+    }
+}
+
+/// An authenticated person (account API): `Authorization: Bearer cs_…` from login.
+/// API keys are refused here: they cannot manage API keys or accounts.
+pub struct SessionAuth {
+    pub user: crate::store::UserRecord,
+    pub session: crate::store::SessionRecord,
+    /// The org the person owns (one per account for now).
+    pub org: Org,
+}
+
+impl FromRequestParts<AppState> for SessionAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let header = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let Some(token) = header.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()) else {
+            return Err(unauthorized(
+                "unauthorized",
+                "Send a session token from /api/v1/auth/login as a Bearer token.",
+            ));
+        };
+        if token.starts_with("ck_live_") {
+            return Err(unauthorized(
+                "unauthorized",
+                "API keys cannot be used here: log in and use the session token to manage API keys.",
+            ));
+        }
+        let invalid = || unauthorized("unauthorized", "The session token is not valid; log in again.");
+        let session = state.store.find_session(&hash_secret(token)).await?.ok_or_else(invalid)?;
+        if crate::accounts::expired(&session, crate::clock::now()) {
+            return Err(unauthorized("unauthorized", "The session has expired; log in again."));
+        }
+        let user = state.store.find_user(&session.user_id).await?.ok_or_else(invalid)?;
+        let org = state.store.orgs_of_user(&user.id).await?.into_iter().next().ok_or_else(invalid)?;
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            caller.set_org(&org.id);
+        }
+        Ok(SessionAuth { user, session, org })
     }
 }

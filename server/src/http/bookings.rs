@@ -173,6 +173,7 @@ async fn list(
         from: q.from.as_deref().map(|raw| date_or_instant("from", raw, tz, RangeEnd::From)).transpose()?,
         to: q.to.as_deref().map(|raw| date_or_instant("to", raw, tz, RangeEnd::To)).transpose()?,
         customer_email: q.customer_email.map(|e| e.trim().to_lowercase()),
+        customer_id: None,
     };
     let store = state.store.as_ref();
     let page = booking_page(q.limit, q.cursor.as_deref(), |cursor, limit| {

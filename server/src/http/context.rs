@@ -7,6 +7,7 @@
 
 use crate::app::AppState;
 use crate::error::envelope_for_status;
+use crate::rate_limit::Allowance;
 use crate::store::RequestLogEntry;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, header};
@@ -34,6 +35,7 @@ pub struct Caller(Arc<Mutex<CallerFields>>);
 struct CallerFields {
     org_id: Option<String>,
     key_id: Option<String>,
+    allowance: Option<Allowance>,
 }
 
 impl Caller {
@@ -43,6 +45,12 @@ impl Caller {
 
     pub fn set_key(&self, key_id: &str) {
         self.lock().key_id = Some(key_id.to_owned());
+    }
+
+    /// The rate limit that applied, for the `X-RateLimit-*` headers (the last one set wins,
+    /// so the strictest check should set it last).
+    pub fn set_allowance(&self, allowance: Allowance) {
+        self.lock().allowance = Some(allowance);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, CallerFields> {
@@ -87,6 +95,12 @@ pub async fn request_context(State(state): State<AppState>, mut req: Request, ne
     span.in_scope(|| tracing::info!(status, latency_ms, "request finished"));
 
     let fields = caller.lock().clone();
+    if let (Some(a), false) = (fields.allowance, res.headers().contains_key("x-ratelimit-limit")) {
+        let h = res.headers_mut();
+        h.insert("x-ratelimit-limit", HeaderValue::from(a.limit));
+        h.insert("x-ratelimit-remaining", HeaderValue::from(a.remaining));
+        h.insert("x-ratelimit-reset", HeaderValue::from(a.reset));
+    }
     state.request_log.record(RequestLogEntry {
         request_id,
         at: chrono::Utc::now(),
@@ -120,4 +134,45 @@ fn with_envelope(res: Response) -> Response {
         }
     }
     envelope
+}
+
+/// The client's address as rate limiting saw it (the peer, or what a trusted proxy says).
+#[derive(Clone, Copy, Debug)]
+pub struct ClientIp(pub std::net::IpAddr);
+
+/// Per-client rate limits for the public surface and the account API (the org API is
+/// limited per org, in its authentication). Runs inside `request_context`.
+pub async fn client_rate_limit(
+    State(state): State<AppState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    use axum::response::IntoResponse;
+    let ip = state.rate_limits.client_ip(peer.ip(), req.headers());
+    req.extensions_mut().insert(ClientIp(ip));
+    let path = req.uri().path();
+    let per_client = path.starts_with("/api/v1/public/")
+        || path.starts_with("/api/v1/auth/")
+        || path.starts_with("/api/v1/api-keys");
+    if per_client {
+        let booking = req.method() == axum::http::Method::POST
+            && req
+                .extensions()
+                .get::<MatchedPath>()
+                .is_some_and(|p| p.as_str() == "/api/v1/public/orgs/{slug}/bookings");
+        let checked = state
+            .rate_limits
+            .check_client(ip)
+            .and_then(|a| if booking { state.rate_limits.check_booking(ip) } else { Ok(a) });
+        match checked {
+            Ok(allowance) => {
+                if let Some(caller) = req.extensions().get::<Caller>() {
+                    caller.set_allowance(allowance);
+                }
+            }
+            Err(limited) => return limited.into_response(),
+        }
+    }
+    next.run(req).await
 }

@@ -5,21 +5,20 @@
 use crate::app::AppState;
 use crate::bookings;
 use crate::error::ApiError;
-use crate::http::context::Caller;
+use crate::http::context::{Caller, ClientIp};
 use crate::http::extract::{AppJson, AppPath, AppQuery, OptionalJson};
 use crate::http::responses::outcome_response;
 use crate::idempotency::{self, IdempotencyKey};
 use crate::keys::hash_secret;
 use crate::scheduling::Surface;
 use crate::store::{BookingRecord, IdempotencyRef, Org};
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use cadence_shared::{Booking, CancelRequest, RescheduleRequest};
 use serde::Deserialize;
-use std::net::SocketAddr;
 use subtle::ConstantTimeEq;
 
 pub fn router() -> Router<AppState> {
@@ -67,14 +66,14 @@ async fn show(
 async fn cancel(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Extension(ClientIp(client)): Extension<ClientIp>,
     IdempotencyKey(key): IdempotencyKey,
     AppPath(id): AppPath<String>,
     AppQuery(q): AppQuery<TokenQuery>,
     OptionalJson(req): OptionalJson<CancelRequest>,
 ) -> Result<Response, ApiError> {
     let (_, org) = authorised(&state, &caller, &id, q.token.as_deref()).await?;
-    let scope = format!("public:{}:{}", org.id, client.ip());
+    let scope = format!("public:{}:{}", org.id, client);
     let idem = key.as_deref().map(|key| IdempotencyRef { scope: &scope, key });
     let hash = idempotency::request_hash("POST", &format!("/api/v1/public/bookings/{id}/cancel"), &req);
     let store = state.store.as_ref();
@@ -88,14 +87,14 @@ async fn cancel(
 async fn reschedule(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Extension(ClientIp(client)): Extension<ClientIp>,
     IdempotencyKey(key): IdempotencyKey,
     AppPath(id): AppPath<String>,
     AppQuery(q): AppQuery<TokenQuery>,
     AppJson(req): AppJson<RescheduleRequest>,
 ) -> Result<Response, ApiError> {
     let (_, org) = authorised(&state, &caller, &id, q.token.as_deref()).await?;
-    let scope = format!("public:{}:{}", org.id, client.ip());
+    let scope = format!("public:{}:{}", org.id, client);
     let idem = key.as_deref().map(|key| IdempotencyRef { scope: &scope, key });
     let hash = idempotency::request_hash("POST", &format!("/api/v1/public/bookings/{id}/reschedule"), &req);
     let store = state.store.as_ref();

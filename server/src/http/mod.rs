@@ -5,11 +5,15 @@
 //! | [`health`] | `GET /healthz`, `GET /readyz`           | none                         |
 //! | [`public`] | `/api/v1/public/orgs/{slug}…`, `/api/v1/public/bookings/{id}…` (manage token) | none; CORS open |
 //! | [`bookings`] | `/api/v1/availability`, `/api/v1/bookings…` | API key (`bookings:*`) |
+//! | [`resources`] | `/api/v1/services…`, `/practitioners…`, `/customers…`, `/org` | API key (scopes) |
+//! | [`account`] | `/api/v1/auth/…`, `/api/v1/api-keys…` | session token (signup/login: none) |
 //! | [`pages`]  | `GET /{slug}` booking page, `/widget/*` | none                         |
 //!
 //! Every route runs inside the same layers, outermost first: request context (request id,
-//! span, request log, envelope for bare error statuses), panic catcher, timeout, body limit.
+//! span, request log, envelope for bare error statuses, rate limit headers), per-client rate
+//! limit (public surface and account API), panic catcher, timeout, body limit.
 
+mod account;
 pub mod auth;
 mod bookings;
 pub mod context;
@@ -18,6 +22,7 @@ mod health;
 mod manage;
 mod pages;
 mod public;
+mod resources;
 mod responses;
 
 use crate::app::{AppState, Config};
@@ -39,6 +44,8 @@ pub fn routes(config: &Config) -> Router<AppState> {
         .merge(health::router())
         .merge(public::router())
         .merge(bookings::router())
+        .merge(resources::router())
+        .merge(account::router())
         .merge(pages::router(&config.widget_dir))
         .fallback(unknown_route)
 }
@@ -50,6 +57,7 @@ pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
         .layer(
             ServiceBuilder::new()
                 .layer(axum::middleware::from_fn_with_state(state.clone(), context::request_context))
+                .layer(axum::middleware::from_fn_with_state(state.clone(), context::client_rate_limit))
                 .layer(CatchPanicLayer::custom(panic_response))
                 .layer(TimeoutLayer::with_status_code(
                     StatusCode::REQUEST_TIMEOUT,

@@ -5,14 +5,14 @@ use crate::app::AppState;
 use crate::bookings;
 use crate::error::ApiError;
 use crate::http::bookings::AvailabilityQuery;
-use crate::http::context::Caller;
+use crate::http::context::{Caller, ClientIp};
 use crate::http::extract::{AppJson, AppPath, AppQuery};
 use crate::http::manage;
 use crate::http::responses::outcome_response;
 use crate::idempotency::{self, IdempotencyKey, Outcome};
 use crate::scheduling::{self, Surface};
 use crate::store::{IdempotencyRef, Org};
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{HeaderName, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -21,7 +21,6 @@ use cadence_shared::{
     AvailabilityResponse, Booking, CreateBookingRequest, Page, PublicOrg, PublicPractitioner, PublicService,
 };
 use serde::Deserialize;
-use std::net::SocketAddr;
 use std::time::Duration;
 use tower_http::cors::{Any, CorsLayer};
 
@@ -168,13 +167,13 @@ async fn availability(
 async fn create_booking(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Extension(ClientIp(client)): Extension<ClientIp>,
     IdempotencyKey(key): IdempotencyKey,
     AppPath(slug): AppPath<String>,
     AppJson(req): AppJson<CreateBookingRequest>,
 ) -> Result<Response, ApiError> {
     let org = org(&state, &caller, &slug).await?;
-    let scope = format!("public:{}:{}", org.id, client.ip());
+    let scope = format!("public:{}:{}", org.id, client);
     let idem = key.as_deref().map(|key| IdempotencyRef { scope: &scope, key });
     let hash = idempotency::request_hash("POST", &format!("/api/v1/public/orgs/{slug}/bookings"), &req);
     let store = state.store.as_ref();

@@ -35,14 +35,7 @@ where
     F: FnOnce(Option<BookingCursor>, u32) -> Fut,
     Fut: Future<Output = Result<Vec<BookingRecord>, ApiError>>,
 {
-    let limit = limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::BadRequest {
-            code: "invalid_limit",
-            message: format!("'limit' must be between 1 and {MAX_LIMIT}."),
-            field: Some("limit".into()),
-        });
-    }
+    let limit = check_limit(limit)?;
     let cursor = cursor.filter(|c| !c.is_empty()).map(decode_cursor).transpose()?;
     let mut rows = fetch(cursor, limit + 1).await?;
     let has_more = rows.len() > limit as usize;
@@ -65,4 +58,46 @@ fn decode_cursor(raw: &str) -> Result<BookingCursor, ApiError> {
     let (secs, id) = text.split_once('|').ok_or_else(bad)?;
     let start = secs.parse().ok().and_then(|s| chrono::DateTime::from_timestamp(s, 0)).ok_or_else(bad)?;
     Ok(BookingCursor { start, id: id.to_owned() })
+}
+
+/// One page of a list held in memory (services, practitioners, keys: an org has few),
+/// newest first; the cursor is the last id shown.
+pub fn page_by_id<T>(
+    mut items: Vec<T>,
+    id: impl Fn(&T) -> &str,
+    limit: Option<u32>,
+    cursor: Option<&str>,
+) -> Result<Page<T>, ApiError> {
+    let limit = check_limit(limit)?;
+    items.sort_by(|a, b| id(b).cmp(id(a)));
+    let start = match cursor.filter(|c| !c.is_empty()) {
+        Some(c) => items.iter().position(|x| id(x) < c).unwrap_or(items.len()),
+        None => 0,
+    };
+    let mut rest: Vec<T> = items.into_iter().skip(start).collect();
+    let has_more = rest.len() > limit as usize;
+    rest.truncate(limit as usize);
+    let next_cursor = if has_more { rest.last().map(|x| id(x).to_owned()) } else { None };
+    Ok(Page { data: rest, has_more, next_cursor })
+}
+
+/// `limit` within 1..=100, default 20.
+pub fn check_limit(limit: Option<u32>) -> Result<u32, ApiError> {
+    let limit = limit.unwrap_or(DEFAULT_LIMIT);
+    if (1..=MAX_LIMIT).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(ApiError::BadRequest {
+            code: "invalid_limit",
+            message: format!("'limit' must be between 1 and {MAX_LIMIT}."),
+            field: Some("limit".into()),
+        })
+    }
+}
+
+/// `?limit=&cursor=` of every list.
+#[derive(serde::Deserialize)]
+pub struct PageQuery {
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
 }

@@ -34,6 +34,7 @@ pub use sqlite::SqliteStore;
 
 use crate::availability::Busy;
 use async_trait::async_trait;
+use cadence_shared::Branding;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
@@ -56,6 +57,9 @@ pub enum StoreError {
     /// The row to change does not exist (or is another org's).
     #[error("not found")]
     NotFound,
+    /// The service or practitioner has upcoming confirmed bookings.
+    #[error("in use by upcoming bookings")]
+    InUse,
     /// The booking to move is cancelled.
     #[error("booking is cancelled")]
     Cancelled,
@@ -94,6 +98,77 @@ pub trait Store: Send + Sync {
     async fn list_services(&self, org_id: &str) -> Result<Vec<ServiceRecord>, StoreError>;
     /// The org's practitioners with schedules and overrides, oldest first.
     async fn list_practitioners(&self, org_id: &str) -> Result<Vec<PractitionerRecord>, StoreError>;
+
+    /// Replaces a service's fields and practitioners.
+    async fn update_service(
+        &self,
+        org_id: &str,
+        id: &str,
+        s: &NewService,
+    ) -> Result<ServiceRecord, StoreError>;
+    /// Hides a service; [`StoreError::InUse`] while it has upcoming confirmed bookings.
+    async fn delete_service(&self, org_id: &str, id: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
+    async fn get_practitioner(
+        &self,
+        org_id: &str,
+        id: &str,
+    ) -> Result<Option<PractitionerRecord>, StoreError>;
+    /// Replaces a practitioner's fields, weekly hours and date overrides.
+    async fn update_practitioner(
+        &self,
+        org_id: &str,
+        id: &str,
+        p: &NewPractitioner,
+    ) -> Result<PractitionerRecord, StoreError>;
+    /// Hides a practitioner and unlinks them from services; [`StoreError::InUse`] while they
+    /// have upcoming confirmed bookings.
+    async fn delete_practitioner(&self, org_id: &str, id: &str, now: DateTime<Utc>)
+    -> Result<(), StoreError>;
+    async fn update_org(
+        &self,
+        id: &str,
+        name: &str,
+        timezone: &str,
+        branding: &Branding,
+    ) -> Result<Org, StoreError>;
+
+    // ---- customers ----------------------------------------------------------------
+    /// Newest first, after the customer id `after`.
+    async fn list_customers(
+        &self,
+        org_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<CustomerRecord>, StoreError>;
+    async fn get_customer(&self, org_id: &str, id: &str) -> Result<Option<CustomerRecord>, StoreError>;
+
+    // ---- accounts -----------------------------------------------------------------
+    /// Creates the person, their org and their ownership of it, in one transaction.
+    async fn create_account(&self, user: &NewUser, org: &NewOrg) -> Result<(UserRecord, Org), StoreError>;
+    async fn find_user_by_email(&self, email: &str) -> Result<Option<UserRecord>, StoreError>;
+    async fn find_user(&self, id: &str) -> Result<Option<UserRecord>, StoreError>;
+    /// The orgs a person belongs to, oldest membership first.
+    async fn orgs_of_user(&self, user_id: &str) -> Result<Vec<Org>, StoreError>;
+    /// Sets a new password hash and ends every other session of the person.
+    async fn set_password(&self, user_id: &str, hash: &str, keep_session: &str) -> Result<(), StoreError>;
+    async fn create_session(
+        &self,
+        user_id: &str,
+        token_hash: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<SessionRecord, StoreError>;
+    async fn find_session(&self, token_hash: &str) -> Result<Option<SessionRecord>, StoreError>;
+    async fn delete_session(&self, id: &str) -> Result<(), StoreError>;
+    /// The org's keys, newest first.
+    async fn list_api_keys(&self, org_id: &str) -> Result<Vec<ApiKeyRecord>, StoreError>;
+    /// Marks a key revoked (idempotently); `None` when it is not the org's.
+    async fn revoke_api_key(
+        &self,
+        org_id: &str,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<ApiKeyRecord>, StoreError>;
 
     // ---- bookings -----------------------------------------------------------------
     /// Blocked ranges of the org's confirmed bookings that reach into `[from, to)`, per

@@ -217,6 +217,7 @@ pub struct BookingFilter {
     /// Bookings starting before.
     pub to: Option<DateTime<Utc>>,
     pub customer_email: Option<String>,
+    pub customer_id: Option<String>,
 }
 
 /// Where a page of bookings (ordered by start, then id) continues.
@@ -254,4 +255,45 @@ pub enum IdempotencyBegin {
     Mismatch,
     /// The first request with this key is still running.
     InFlight,
+}
+
+/// A person who can log in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub id: String,
+    /// Lower-cased.
+    pub email: String,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    pub display_name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: String,
+    pub password_hash: String,
+    pub display_name: String,
+}
+
+/// A login session; only the token's hash is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub id: String,
+    pub user_id: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Someone who has booked, with a summary of their bookings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerRecord {
+    pub id: String,
+    pub org_id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub booking_count: u32,
+    /// Start of their latest booking.
+    pub last_booking_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
 }

@@ -31,6 +31,12 @@ const PRACTITIONERS: &str = "SELECT p.*, \
        WHERE sp.practitioner_id = p.id), '[]'::json) AS service_ids \
      FROM practitioners p";
 
+/// Customers with their booking count and latest booking start.
+const CUSTOMERS: &str = "SELECT c.*, \
+     (SELECT COUNT(*) FROM bookings b WHERE b.customer_id = c.id) AS booking_count, \
+     (SELECT MAX(b.start_at) FROM bookings b WHERE b.customer_id = c.id) AS last_booking_at \
+     FROM customers c";
+
 pub struct PgStore {
     pool: PgPool,
 }

@@ -8,6 +8,7 @@
 //! - `const SERVICES: &str` and `const PRACTITIONERS: &str`, SELECTs that bring each row's
 //!   linked ids and date overrides along as JSON arrays (one round trip instead of three),
 //!   ending where a WHERE clause can follow,
+//! - `const CUSTOMERS: &str`, customers with their booking count and latest booking,
 //! - `fn begin_write(&self)`, the write transaction (`BEGIN IMMEDIATE` on SQLite),
 //! - a `pool` field.
 
@@ -42,7 +43,7 @@ macro_rules! impl_store {
         use $crate::store::queries::{event_payload, int};
         use $crate::store::rows::*;
         use $crate::store::ts::Ts;
-        use cadence_shared::BookingStatus;
+        use cadence_shared::{BookingStatus, Branding, DateOverride};
         use sqlx::types::Json;
         use sqlx::{QueryBuilder, Transaction};
 
@@ -166,6 +167,67 @@ macro_rules! impl_store {
                 Ok(id)
             }
 
+            /// Links practitioners (all of `org_id`, not deleted) to a service.
+            async fn link_practitioners(
+                tx: &mut Transaction<'static, $db>,
+                org_id: &str,
+                service_id: &str,
+                practitioner_ids: &[String],
+            ) -> Result<(), StoreError> {
+                for prac in practitioner_ids {
+                    let linked = sqlx::query(
+                        "INSERT INTO service_practitioners (service_id, practitioner_id) \
+                         SELECT $1, id FROM practitioners WHERE id = $2 AND org_id = $3 AND deleted_at IS NULL",
+                    )
+                    .bind(service_id)
+                    .bind(prac)
+                    .bind(org_id)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(map_err)?;
+                    if linked.rows_affected() != 1 {
+                        return Err(StoreError::Missing(prac.clone()));
+                    }
+                }
+                Ok(())
+            }
+
+            async fn insert_overrides(
+                tx: &mut Transaction<'static, $db>,
+                practitioner_id: &str,
+                overrides: &[DateOverride],
+            ) -> Result<(), StoreError> {
+                for o in overrides {
+                    sqlx::query(
+                        "INSERT INTO practitioner_date_overrides (practitioner_id, date, intervals) VALUES ($1, $2, $3)",
+                    )
+                    .bind(practitioner_id)
+                    .bind(o.date)
+                    .bind(Json(&o.intervals))
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(map_err)?;
+                }
+                Ok(())
+            }
+
+            /// Confirmed bookings of `column` = `id` that have not ended by `now`.
+            async fn upcoming(
+                tx: &mut Transaction<'static, $db>,
+                column: &str,
+                id: &str,
+                now: DateTime<Utc>,
+            ) -> Result<i64, StoreError> {
+                sqlx::query_scalar(&format!(
+                    "SELECT COUNT(*) FROM bookings WHERE {column} = $1 AND status = 'confirmed' AND end_at > $2"
+                ))
+                .bind(id)
+                .bind(Ts(now))
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(map_err)
+            }
+
             async fn locked_booking(
                 tx: &mut Transaction<'static, $db>,
                 org_id: &str,
@@ -248,17 +310,7 @@ macro_rules! impl_store {
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err)?;
-                for o in &p.date_overrides {
-                    sqlx::query(
-                        "INSERT INTO practitioner_date_overrides (practitioner_id, date, intervals) VALUES ($1, $2, $3)",
-                    )
-                    .bind(&id)
-                    .bind(o.date)
-                    .bind(Json(&o.intervals))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                }
+                Self::insert_overrides(&mut tx, &id, &p.date_overrides).await?;
                 tx.commit().await.map_err(map_err)?;
                 Ok(id)
             }
@@ -287,27 +339,13 @@ macro_rules! impl_store {
                 .execute(&mut *tx)
                 .await
                 .map_err(map_err)?;
-                for prac in &s.practitioner_ids {
-                    let linked = sqlx::query(
-                        "INSERT INTO service_practitioners (service_id, practitioner_id) \
-                         SELECT $1, id FROM practitioners WHERE id = $2 AND org_id = $3",
-                    )
-                    .bind(&id)
-                    .bind(prac)
-                    .bind(org_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                    if linked.rows_affected() != 1 {
-                        return Err(StoreError::Missing(prac.clone()));
-                    }
-                }
+                Self::link_practitioners(&mut tx, org_id, &id, &s.practitioner_ids).await?;
                 tx.commit().await.map_err(map_err)?;
                 Ok(id)
             }
 
             async fn get_service(&self, org_id: &str, id: &str) -> Result<Option<ServiceRecord>, StoreError> {
-                let row: Option<ServiceRow> = sqlx::query_as(&format!("{SERVICES} WHERE s.org_id = $1 AND s.id = $2"))
+                let row: Option<ServiceRow> = sqlx::query_as(&format!("{SERVICES} WHERE s.deleted_at IS NULL AND s.org_id = $1 AND s.id = $2"))
                     .bind(org_id)
                     .bind(id)
                     .fetch_optional(&self.pool)
@@ -317,7 +355,7 @@ macro_rules! impl_store {
             }
 
             async fn list_services(&self, org_id: &str) -> Result<Vec<ServiceRecord>, StoreError> {
-                let rows: Vec<ServiceRow> = sqlx::query_as(&format!("{SERVICES} WHERE s.org_id = $1 ORDER BY s.id"))
+                let rows: Vec<ServiceRow> = sqlx::query_as(&format!("{SERVICES} WHERE s.deleted_at IS NULL AND s.org_id = $1 ORDER BY s.id"))
                     .bind(org_id)
                     .fetch_all(&self.pool)
                     .await
@@ -327,12 +365,346 @@ macro_rules! impl_store {
 
             async fn list_practitioners(&self, org_id: &str) -> Result<Vec<PractitionerRecord>, StoreError> {
                 let rows: Vec<PractitionerRow> =
-                    sqlx::query_as(&format!("{PRACTITIONERS} WHERE p.org_id = $1 ORDER BY p.id"))
+                    sqlx::query_as(&format!("{PRACTITIONERS} WHERE p.deleted_at IS NULL AND p.org_id = $1 ORDER BY p.id"))
                         .bind(org_id)
                         .fetch_all(&self.pool)
                         .await
                         .map_err(map_err)?;
                 Ok(rows.into_iter().map(PractitionerRow::into_record).collect())
+            }
+
+            async fn update_service(&self, org_id: &str, id: &str, s: &NewService) -> Result<ServiceRecord, StoreError> {
+                let mut tx = self.begin_write().await?;
+                let updated = sqlx::query(
+                    "UPDATE services SET name = $3, description = $4, duration_minutes = $5, buffer_before_minutes = $6, \
+                     buffer_after_minutes = $7, slot_interval_minutes = $8, min_notice_minutes = $9, \
+                     booking_window_days = $10, active = $11, updated_at = $12 \
+                     WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL",
+                )
+                .bind(org_id)
+                .bind(id)
+                .bind(&s.name)
+                .bind(&s.description)
+                .bind(int(s.duration_minutes))
+                .bind(int(s.buffer_before_minutes))
+                .bind(int(s.buffer_after_minutes))
+                .bind(int(s.slot_interval_minutes))
+                .bind(int(s.min_notice_minutes))
+                .bind(int(s.booking_window_days))
+                .bind(s.active)
+                .bind(Ts(crate::clock::now()))
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                if updated.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                sqlx::query("DELETE FROM service_practitioners WHERE service_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                Self::link_practitioners(&mut tx, org_id, id, &s.practitioner_ids).await?;
+                tx.commit().await.map_err(map_err)?;
+                self.get_service(org_id, id).await?.ok_or(StoreError::NotFound)
+            }
+
+            async fn delete_service(&self, org_id: &str, id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+                let mut tx = self.begin_write().await?;
+                let exists: Option<String> =
+                    sqlx::query_scalar("SELECT id FROM services WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL")
+                        .bind(org_id)
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                if exists.is_none() {
+                    return Err(StoreError::NotFound);
+                }
+                if Self::upcoming(&mut tx, "service_id", id, now).await? > 0 {
+                    return Err(StoreError::InUse);
+                }
+                sqlx::query("UPDATE services SET deleted_at = $2, active = FALSE, updated_at = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(Ts(now))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                sqlx::query("DELETE FROM service_practitioners WHERE service_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                tx.commit().await.map_err(map_err)
+            }
+
+            async fn get_practitioner(&self, org_id: &str, id: &str) -> Result<Option<PractitionerRecord>, StoreError> {
+                let row: Option<PractitionerRow> =
+                    sqlx::query_as(&format!("{PRACTITIONERS} WHERE p.deleted_at IS NULL AND p.org_id = $1 AND p.id = $2"))
+                        .bind(org_id)
+                        .bind(id)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                Ok(row.map(PractitionerRow::into_record))
+            }
+
+            async fn update_practitioner(
+                &self,
+                org_id: &str,
+                id: &str,
+                p: &NewPractitioner,
+            ) -> Result<PractitionerRecord, StoreError> {
+                let mut tx = self.begin_write().await?;
+                let updated = sqlx::query(
+                    "UPDATE practitioners SET name = $3, email = $4, timezone = $5, weekly_hours = $6, active = $7, \
+                     updated_at = $8 WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL",
+                )
+                .bind(org_id)
+                .bind(id)
+                .bind(&p.name)
+                .bind(&p.email)
+                .bind(&p.timezone)
+                .bind(Json(&p.weekly_hours))
+                .bind(p.active)
+                .bind(Ts(crate::clock::now()))
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                if updated.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                sqlx::query("DELETE FROM practitioner_date_overrides WHERE practitioner_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                Self::insert_overrides(&mut tx, id, &p.date_overrides).await?;
+                tx.commit().await.map_err(map_err)?;
+                self.get_practitioner(org_id, id).await?.ok_or(StoreError::NotFound)
+            }
+
+            async fn delete_practitioner(&self, org_id: &str, id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+                let mut tx = self.begin_write().await?;
+                let exists: Option<String> =
+                    sqlx::query_scalar("SELECT id FROM practitioners WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL")
+                        .bind(org_id)
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                if exists.is_none() {
+                    return Err(StoreError::NotFound);
+                }
+                if Self::upcoming(&mut tx, "practitioner_id", id, now).await? > 0 {
+                    return Err(StoreError::InUse);
+                }
+                sqlx::query("UPDATE practitioners SET deleted_at = $2, active = FALSE, updated_at = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(Ts(now))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                sqlx::query("DELETE FROM service_practitioners WHERE practitioner_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                tx.commit().await.map_err(map_err)
+            }
+
+            async fn update_org(&self, id: &str, name: &str, timezone: &str, branding: &Branding) -> Result<Org, StoreError> {
+                let row: Option<OrgRow> = sqlx::query_as(
+                    "UPDATE orgs SET name = $2, timezone = $3, branding = $4, updated_at = $5 WHERE id = $1 RETURNING *",
+                )
+                .bind(id)
+                .bind(name)
+                .bind(timezone)
+                .bind(Json(branding))
+                .bind(Ts(crate::clock::now()))
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_err)?;
+                row.map(Into::into).ok_or(StoreError::NotFound)
+            }
+
+            async fn list_customers(
+                &self,
+                org_id: &str,
+                after: Option<&str>,
+                limit: u32,
+            ) -> Result<Vec<CustomerRecord>, StoreError> {
+                let rows: Vec<CustomerRow> = sqlx::query_as(&format!(
+                    "{CUSTOMERS} WHERE c.org_id = $1 AND ($2 IS NULL OR c.id < $2) ORDER BY c.id DESC LIMIT $3"
+                ))
+                .bind(org_id)
+                .bind(after)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn get_customer(&self, org_id: &str, id: &str) -> Result<Option<CustomerRecord>, StoreError> {
+                let row: Option<CustomerRow> = sqlx::query_as(&format!("{CUSTOMERS} WHERE c.org_id = $1 AND c.id = $2"))
+                    .bind(org_id)
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn create_account(&self, user: &NewUser, org: &NewOrg) -> Result<(UserRecord, Org), StoreError> {
+                let now = Ts(crate::clock::now());
+                let mut tx = self.begin_write().await?;
+                let org: OrgRow = sqlx::query_as(
+                    "INSERT INTO orgs (id, slug, name, timezone, branding, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING *",
+                )
+                .bind($crate::ids::new_id("org"))
+                .bind(&org.slug)
+                .bind(&org.name)
+                .bind(&org.timezone)
+                .bind(Json(&org.branding))
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                let user: UserRow = sqlx::query_as(
+                    "INSERT INTO users (id, email, password_hash, display_name, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $5) RETURNING *",
+                )
+                .bind($crate::ids::new_id("usr"))
+                .bind(&user.email)
+                .bind(&user.password_hash)
+                .bind(&user.display_name)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                sqlx::query("INSERT INTO org_members (org_id, user_id, role, created_at) VALUES ($1, $2, 'owner', $3)")
+                    .bind(&org.id)
+                    .bind(&user.id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                tx.commit().await.map_err(map_err)?;
+                Ok((user.into(), org.into()))
+            }
+
+            async fn find_user_by_email(&self, email: &str) -> Result<Option<UserRecord>, StoreError> {
+                let row: Option<UserRow> = sqlx::query_as("SELECT * FROM users WHERE email = $1")
+                    .bind(email)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn find_user(&self, id: &str) -> Result<Option<UserRecord>, StoreError> {
+                let row: Option<UserRow> = sqlx::query_as("SELECT * FROM users WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn orgs_of_user(&self, user_id: &str) -> Result<Vec<Org>, StoreError> {
+                let rows: Vec<OrgRow> = sqlx::query_as(
+                    "SELECT o.* FROM orgs o JOIN org_members m ON m.org_id = o.id WHERE m.user_id = $1 \
+                     ORDER BY m.created_at, o.id",
+                )
+                .bind(user_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn set_password(&self, user_id: &str, hash: &str, keep_session: &str) -> Result<(), StoreError> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query("UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1")
+                    .bind(user_id)
+                    .bind(hash)
+                    .bind(Ts(crate::clock::now()))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+                    .bind(user_id)
+                    .bind(keep_session)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                tx.commit().await.map_err(map_err)
+            }
+
+            async fn create_session(
+                &self,
+                user_id: &str,
+                token_hash: &str,
+                now: DateTime<Utc>,
+                expires_at: DateTime<Utc>,
+            ) -> Result<SessionRecord, StoreError> {
+                let id = $crate::ids::new_id("ses");
+                sqlx::query(
+                    "INSERT INTO sessions (id, user_id, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&id)
+                .bind(user_id)
+                .bind(token_hash)
+                .bind(Ts(now))
+                .bind(Ts(expires_at))
+                .execute(&self.pool)
+                .await
+                .map_err(map_err)?;
+                Ok(SessionRecord { id, user_id: user_id.to_owned(), expires_at })
+            }
+
+            async fn find_session(&self, token_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
+                let row: Option<(String, String, Ts)> =
+                    sqlx::query_as("SELECT id, user_id, expires_at FROM sessions WHERE token_hash = $1")
+                        .bind(token_hash)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                Ok(row.map(|(id, user_id, expires_at)| SessionRecord { id, user_id, expires_at: expires_at.0 }))
+            }
+
+            async fn delete_session(&self, id: &str) -> Result<(), StoreError> {
+                sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id).execute(&self.pool).await.map_err(map_err)?;
+                Ok(())
+            }
+
+            async fn list_api_keys(&self, org_id: &str) -> Result<Vec<ApiKeyRecord>, StoreError> {
+                let rows: Vec<ApiKeyRow> = sqlx::query_as("SELECT * FROM api_keys WHERE org_id = $1 ORDER BY id DESC")
+                    .bind(org_id)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn revoke_api_key(
+                &self,
+                org_id: &str,
+                id: &str,
+                now: DateTime<Utc>,
+            ) -> Result<Option<ApiKeyRecord>, StoreError> {
+                let row: Option<ApiKeyRow> = sqlx::query_as(
+                    "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $3) WHERE org_id = $1 AND id = $2 RETURNING *",
+                )
+                .bind(org_id)
+                .bind(id)
+                .bind(Ts(now))
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_err)?;
+                Ok(row.map(Into::into))
             }
 
             async fn busy_ranges(
@@ -468,6 +840,7 @@ macro_rules! impl_store {
                      AND ($6 IS NULL OR start_at < $6) \
                      AND ($7 IS NULL OR customer_email = $7) \
                      AND ($8 IS NULL OR start_at > $8 OR (start_at = $8 AND id > $9)) \
+                     AND ($11 IS NULL OR customer_id = $11) \
                      ORDER BY start_at, id LIMIT $10",
                 )
                 .bind(org_id)
@@ -480,6 +853,7 @@ macro_rules! impl_store {
                 .bind(cursor.map(|c| Ts(c.start)))
                 .bind(cursor.map(|c| c.id.as_str()))
                 .bind(i64::from(limit))
+                .bind(filter.customer_id.as_deref())
                 .fetch_all(&self.pool)
                 .await
                 .map_err(map_err)?;

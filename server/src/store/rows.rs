@@ -235,3 +235,51 @@ pub struct IdempotencyRow {
     pub response_status: Option<i32>,
     pub response_body: Option<String>,
 }
+
+#[derive(sqlx::FromRow)]
+pub struct UserRow {
+    pub id: String,
+    pub email: String,
+    pub password_hash: String,
+    pub display_name: String,
+    pub created_at: Ts,
+}
+
+impl From<UserRow> for UserRecord {
+    fn from(r: UserRow) -> Self {
+        UserRecord {
+            id: r.id,
+            email: r.email,
+            password_hash: r.password_hash,
+            display_name: r.display_name,
+            created_at: r.created_at.0,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct CustomerRow {
+    pub id: String,
+    pub org_id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub booking_count: i64,
+    pub last_booking_at: Option<Ts>,
+    pub created_at: Ts,
+}
+
+impl From<CustomerRow> for CustomerRecord {
+    fn from(r: CustomerRow) -> Self {
+        CustomerRecord {
+            id: r.id,
+            org_id: r.org_id,
+            name: r.name,
+            email: r.email,
+            phone: r.phone,
+            booking_count: u32::try_from(r.booking_count).unwrap_or(u32::MAX),
+            last_booking_at: r.last_booking_at.map(|t| t.0),
+            created_at: r.created_at.0,
+        }
+    }
+}

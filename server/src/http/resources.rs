@@ -1,0 +1,240 @@
+//! Org API resources: services, practitioners, customers, and the org itself.
+
+use crate::app::AppState;
+use crate::catalog;
+use crate::error::ApiError;
+use crate::http::auth::OrgAuth;
+use crate::http::extract::{AppJson, AppPath, AppQuery};
+use crate::http::responses::{PageQuery, check_limit, page_by_id};
+use crate::store::{BookingFilter, StoreError};
+use crate::validation::check_timezone;
+use crate::wire;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use cadence_shared::{
+    CreatePractitionerRequest, CreateServiceRequest, CustomerDetail, Page, Practitioner, Service,
+    UpdateOrgRequest, UpdatePractitionerRequest, UpdateServiceRequest, account::Org,
+};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/services", get(list_services).post(create_service))
+        .route("/api/v1/services/{id}", get(get_service).patch(update_service).delete(delete_service))
+        .route("/api/v1/practitioners", get(list_practitioners).post(create_practitioner))
+        .route(
+            "/api/v1/practitioners/{id}",
+            get(get_practitioner).patch(update_practitioner).delete(delete_practitioner),
+        )
+        .route("/api/v1/customers", get(list_customers))
+        .route("/api/v1/customers/{id}", get(get_customer))
+        .route("/api/v1/org", get(get_org).patch(update_org))
+}
+
+fn in_use(what: &str) -> ApiError {
+    ApiError::Conflict {
+        code: "has_upcoming_bookings",
+        message: format!(
+            "This {what} has upcoming confirmed bookings; deactivate it (active: false) instead."
+        ),
+    }
+}
+
+/// Ids of the org's practitioners, for checking `practitioner_ids`.
+async fn practitioner_ids(state: &AppState, org_id: &str) -> Result<Vec<String>, ApiError> {
+    Ok(state.store.list_practitioners(org_id).await?.into_iter().map(|p| p.id).collect())
+}
+
+async fn list_services(
+    State(state): State<AppState>,
+    auth: OrgAuth,
+    AppQuery(q): AppQuery<PageQuery>,
+) -> Result<Json<Page<Service>>, ApiError> {
+    auth.require("services:read")?;
+    let all = state.store.list_services(&auth.org.id).await?.iter().map(wire::service).collect();
+    Ok(Json(page_by_id(all, |s: &Service| &s.id, q.limit, q.cursor.as_deref())?))
+}
+
+async fn create_service(
+    State(state): State<AppState>,
+    auth: OrgAuth,
+    AppJson(req): AppJson<CreateServiceRequest>,
+) -> Result<(StatusCode, Json<Service>), ApiError> {
+    auth.require("services:write")?;
+    let new = catalog::new_service(&req, &practitioner_ids(&state, &auth.org.id).await?)?;
+    let id = state.store.create_service(&auth.org.id, &new).await?;
+    let created =
+        state.store.get_service(&auth.org.id, &id).await?.ok_or_else(|| ApiError::not_found("Service"))?;
+    Ok((StatusCode::CREATED, Json(wire::service(&created))))
+}
+
+async fn get_service(
+    State(state): State<AppState>,
+    auth: OrgAuth,
+    AppPath(id): AppPath<String>,
+) -> Result<Json<Service>, ApiError> {
+    auth.require("services:read")?;
+    let s =
+        state.store.get_service(&auth.org.id, &id).await?.ok_or_else(|| ApiError::not_found("Service"))?;
+    Ok(Json(wire::service(&s)))
+}
+
+async fn update_service(
+    State(state): State<AppState>,
+    auth: OrgAuth,
+    AppPath(id): AppPath<String>,
+    AppJson(patch): AppJson<UpdateServiceRequest>,
+) -> Result<Json<Service>, ApiError> {
+    auth.require("services:write")?;
+    let current =
+        state.store.get_service(&auth.org.id, &id).await?.ok_or_else(|| ApiError::not_found("Service"))?;
+    let new = catalog::patched_service(&current, &patch, &practitioner_ids(&state, &auth.org.id).await?)?;
+    let updated = state.store.update_service(&auth.org.id, &id, &new).await.map_err(|e| match e {
+        StoreError::NotFound => ApiError::not_found("Service"),
+        other => other.into(),
+    })?;
+    Ok(Json(wire::service(&updated)))
+}
+
+async fn delete_service(
+    State(state): State<AppState>,
+    auth: OrgAuth,
+    AppPath(id): AppPath<String>,
+) -> Result<StatusCode, ApiError> {
+    auth.require("services:write")?;
+    match state.store.delete_service(&auth.org.id, &id, crate::clock::now()).await {
+        Ok(()) => Ok(StatusCode::NO_CONTENT),
+        Err(StoreError::NotFound) => Err(ApiError::not_found("Service")),
+        Err(StoreError::InUse) => Err(in_use("service")),
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn list_practitioners(
+    State(state): State<AppState>,
+    auth: OrgAuth,
+    AppQuery(q): AppQuery<PageQuery>,
+) -> Result<Json<Page<Practitioner>>, ApiError> {
+    auth.require("practitioners:read")?;
+    let all = state.store.list_practitioners(&auth.org.id).await?.iter().map(wire::practitioner).collect();
+    Ok(Json(page_by_id(all, |p: &Practitioner| &p.id, q.limit, q.cursor.as_deref())?))
+}
+
+async fn create_practitioner(
+    State(state): State<AppState>,
+    auth: OrgAuth,
+    AppJson(req): AppJson<CreatePractitionerRequest>,
+) -> Result<(StatusCode, Json<Practitioner>), ApiError> {
+    auth.require("practitioners:write")?;
+    let new = catalog::new_practitioner(&req)?;
+    let id = state.store.create_practitioner(&auth.org.id, &new).await?;
+    let p = state
+        .store
+        .get_practitioner(&auth.org.id, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Practitioner"))?;
+    Ok((StatusCode::CREATED, Json(wire::practitioner(&p))))
+}
+
+async fn get_practitioner(
+    State(state): State<AppState>,
+    auth: OrgAuth,
+    AppPath(id): AppPath<String>,
+) -> Result<Json<Practitioner>, ApiError> {
+    auth.require("practitioners:read")?;
+    let p = state
+        .store
+        .get_practitioner(&auth.org.id, &id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Practitioner"))?;
+    Ok(Json(wire::practitioner(&p)))
+}
+
+async fn update_practitioner(
+    State(state): State<AppState>,
+    auth: OrgAuth,
+    AppPath(id): AppPath<String>,
+    AppJson(patch): AppJson<UpdatePractitionerRequest>,
+) -> Result<Json<Practitioner>, ApiError> {
+    auth.require("practitioners:write")?;
+    let not_found = || ApiError::not_found("Practitioner");
+    let current = state.store.get_practitioner(&auth.org.id, &id).await?.ok_or_else(not_found)?;
+    let new = catalog::patched_practitioner(&current, &patch)?;
+    let updated = state.store.update_practitioner(&auth.org.id, &id, &new).await.map_err(|e| match e {
+        StoreError::NotFound => not_found(),
+        other => other.into(),
+    })?;
+    Ok(Json(wire::practitioner(&updated)))
+}
+
+async fn delete_practitioner(
+    State(state): State<AppState>,
+    auth: OrgAuth,
+    AppPath(id): AppPath<String>,
+) -> Result<StatusCode, ApiError> {
+    auth.require("practitioners:write")?;
+    match state.store.delete_practitioner(&auth.org.id, &id, crate::clock::now()).await {
+        Ok(()) => Ok(StatusCode::NO_CONTENT),
+        Err(StoreError::NotFound) => Err(ApiError::not_found("Practitioner")),
+        Err(StoreError::InUse) => Err(in_use("practitioner")),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Customers, newest first.
+async fn list_customers(
+    State(state): State<AppState>,
+    auth: OrgAuth,
+    AppQuery(q): AppQuery<PageQuery>,
+) -> Result<Json<Page<cadence_shared::Customer>>, ApiError> {
+    auth.require("customers:read")?;
+    let limit = check_limit(q.limit)?;
+    let after = q.cursor.as_deref().filter(|c| !c.is_empty());
+    let mut rows = state.store.list_customers(&auth.org.id, after, limit + 1).await?;
+    let has_more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next_cursor = if has_more { rows.last().map(|c| c.id.clone()) } else { None };
+    Ok(Json(Page { data: rows.iter().map(wire::customer).collect(), has_more, next_cursor }))
+}
+
+/// A customer with their bookings (the first 100, by start).
+async fn get_customer(
+    State(state): State<AppState>,
+    auth: OrgAuth,
+    AppPath(id): AppPath<String>,
+) -> Result<Json<CustomerDetail>, ApiError> {
+    auth.require("customers:read")?;
+    let c =
+        state.store.get_customer(&auth.org.id, &id).await?.ok_or_else(|| ApiError::not_found("Customer"))?;
+    let filter = BookingFilter { customer_id: Some(c.id.clone()), ..BookingFilter::default() };
+    let bookings = state.store.list_bookings(&auth.org.id, &filter, None, 100).await?;
+    Ok(Json(CustomerDetail {
+        customer: wire::customer(&c),
+        bookings: bookings.iter().map(|b| b.to_wire()).collect(),
+    }))
+}
+
+async fn get_org(auth: OrgAuth) -> Result<Json<Org>, ApiError> {
+    auth.require("org:read")?;
+    Ok(Json(wire::org(&auth.org)))
+}
+
+async fn update_org(
+    State(state): State<AppState>,
+    auth: OrgAuth,
+    AppJson(patch): AppJson<UpdateOrgRequest>,
+) -> Result<Json<Org>, ApiError> {
+    auth.require("org:write")?;
+    let name = match &patch.name {
+        Some(n) => crate::input::text("name", Some(n), 200)?
+            .ok_or_else(|| ApiError::invalid("missing_field", "name", "'name' must not be empty."))?,
+        None => auth.org.name.clone(),
+    };
+    let timezone = patch.timezone.clone().unwrap_or_else(|| auth.org.timezone.clone());
+    check_timezone(&timezone).map_err(|m| ApiError::invalid("invalid_timezone", "timezone", m))?;
+    let branding = patch.branding.clone().unwrap_or_else(|| auth.org.branding.clone());
+    crate::validation::check_branding(&branding)?;
+    let org = state.store.update_org(&auth.org.id, &name, &timezone, &branding).await?;
+    Ok(Json(wire::org(&org)))
+}

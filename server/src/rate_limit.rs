@@ -1,0 +1,185 @@
+//! Rate limits (PRODUCT.md, "Conventions"): per client address on the public surface and
+//! the account API, stricter for public booking creation; per org on the org API. Each is
+//! a GCRA bucket (governor) of `N per minute` with a burst of `N`, so a fresh client may
+//! send N requests at once and then one every 60/N seconds.
+//!
+//! The client address is the TCP peer. Behind a reverse proxy, list the proxy in
+//! `--trusted-proxies`: then, and only then, `X-Forwarded-For` is read, right to left, and
+//! the first address that is not a trusted proxy is the client. By default no header is
+//! trusted, because any client can send one.
+
+use crate::error::ApiError;
+use axum::http::HeaderMap;
+use governor::clock::{Clock, DefaultClock};
+use governor::middleware::StateInformationMiddleware;
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::{Quota, RateLimiter};
+use ipnet::IpNet;
+use std::hash::Hash;
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+
+/// Limits, from the command line.
+#[derive(Debug, Clone)]
+pub struct RateLimitConfig {
+    /// Requests per minute per client address (public surface and account API).
+    pub public_per_minute: NonZeroU32,
+    /// Public booking creations per minute per client address.
+    pub bookings_per_minute: NonZeroU32,
+    /// Requests per minute per org (org API).
+    pub org_per_minute: NonZeroU32,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpNet>,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        RateLimitConfig {
+            public_per_minute: NonZeroU32::new(300).expect("non-zero"),
+            bookings_per_minute: NonZeroU32::new(20).expect("non-zero"),
+            org_per_minute: NonZeroU32::new(1200).expect("non-zero"),
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+type Keyed<K> = RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock, StateInformationMiddleware>;
+
+/// What a caller may still do: the `X-RateLimit-*` headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Allowance {
+    pub limit: u32,
+    pub remaining: u32,
+    /// Unix seconds when the bucket is full again.
+    pub reset: i64,
+}
+
+pub struct RateLimits {
+    config: RateLimitConfig,
+    by_client: Keyed<IpAddr>,
+    bookings_by_client: Keyed<IpAddr>,
+    by_org: Keyed<String>,
+}
+
+impl RateLimits {
+    pub fn new(config: RateLimitConfig) -> Self {
+        RateLimits {
+            by_client: RateLimiter::keyed(Quota::per_minute(config.public_per_minute))
+                .with_middleware::<StateInformationMiddleware>(),
+            bookings_by_client: RateLimiter::keyed(Quota::per_minute(config.bookings_per_minute))
+                .with_middleware::<StateInformationMiddleware>(),
+            by_org: RateLimiter::keyed(Quota::per_minute(config.org_per_minute))
+                .with_middleware::<StateInformationMiddleware>(),
+            config,
+        }
+    }
+
+    pub fn check_client(&self, ip: IpAddr) -> Result<Allowance, ApiError> {
+        check(&self.by_client, &ip, self.config.public_per_minute)
+    }
+
+    pub fn check_booking(&self, ip: IpAddr) -> Result<Allowance, ApiError> {
+        check(&self.bookings_by_client, &ip, self.config.bookings_per_minute)
+    }
+
+    pub fn check_org(&self, org_id: &str) -> Result<Allowance, ApiError> {
+        check(&self.by_org, &org_id.to_owned(), self.config.org_per_minute)
+    }
+
+    /// Drops the state of keys whose buckets are full again (housekeeping).
+    pub fn forget_idle(&self) {
+        self.by_client.retain_recent();
+        self.bookings_by_client.retain_recent();
+        self.by_org.retain_recent();
+    }
+
+    /// The client's address: the peer, or what a trusted proxy says it forwarded for.
+    pub fn client_ip(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+        let trusted = |ip: IpAddr| self.config.trusted_proxies.iter().any(|net| net.contains(&ip));
+        if !trusted(peer) {
+            return peer;
+        }
+        let chain: Vec<IpAddr> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|s| s.trim().parse().ok())
+            .collect();
+        chain.into_iter().rev().find(|ip| !trusted(*ip)).unwrap_or(peer)
+    }
+}
+
+fn check<K: Hash + Eq + Clone>(
+    limiter: &Keyed<K>,
+    key: &K,
+    per_minute: NonZeroU32,
+) -> Result<Allowance, ApiError> {
+    let limit = per_minute.get();
+    let now = chrono::Utc::now().timestamp();
+    // Seconds for one request's worth of capacity to come back.
+    let per_cell = 60.0 / f64::from(limit);
+    match limiter.check_key(key) {
+        Ok(state) => {
+            let remaining = state.remaining_burst_capacity();
+            let refill = (f64::from(limit - remaining.min(limit)) * per_cell).ceil() as i64;
+            Ok(Allowance { limit, remaining, reset: now + refill })
+        }
+        Err(not_until) => {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            let retry_after = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            let retry_after = retry_after.max(1);
+            Err(ApiError::RateLimited { limit, retry_after, reset: now + (60.0_f64).ceil() as i64 })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(proxies: &[&str]) -> RateLimits {
+        RateLimits::new(RateLimitConfig {
+            trusted_proxies: proxies.iter().map(|p| p.parse().unwrap()).collect(),
+            ..RateLimitConfig::default()
+        })
+    }
+
+    fn forwarded(v: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", v.parse().unwrap());
+        h
+    }
+
+    #[test]
+    fn forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy() {
+        let peer: IpAddr = "203.0.113.9".parse().unwrap();
+        assert_eq!(limits(&[]).client_ip(peer, &forwarded("1.2.3.4")), peer);
+        let proxy: IpAddr = "10.0.0.2".parse().unwrap();
+        let l = limits(&["10.0.0.0/8"]);
+        // The rightmost address not belonging to our proxies is the client; what the client
+        // wrote further left cannot be trusted.
+        assert_eq!(
+            l.client_ip(proxy, &forwarded("6.6.6.6, 198.51.100.7, 10.0.0.5")),
+            "198.51.100.7".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(l.client_ip(proxy, &HeaderMap::new()), proxy);
+    }
+
+    #[test]
+    fn buckets_run_out_and_tell_when_to_retry() {
+        let l = RateLimits::new(RateLimitConfig {
+            org_per_minute: NonZeroU32::new(3).unwrap(),
+            ..Default::default()
+        });
+        let remaining: Vec<u32> = (0..3).map(|_| l.check_org("org_a").unwrap().remaining).collect();
+        assert_eq!(remaining, [2, 1, 0]);
+        match l.check_org("org_a") {
+            Err(ApiError::RateLimited { limit: 3, retry_after, .. }) => {
+                assert!((1..=20).contains(&retry_after))
+            }
+            other => panic!("expected a 429, got {other:?}"),
+        }
+        assert!(l.check_org("org_b").is_ok(), "orgs have their own buckets");
+    }
+}
