@@ -116,3 +116,55 @@ impl FromRequestParts<AppState> for SessionAuth {
         Ok(SessionAuth { user, session, org })
     }
 }
+
+/// A scope an org API route needs, as a type, so the check runs as an extractor (before
+/// the body is read: a key without the scope gets 403 whatever it sent).
+pub trait Scope {
+    const NAME: &'static str;
+}
+
+macro_rules! scopes {
+    ($($ty:ident => $name:literal),* $(,)?) => {
+        $(
+            #[doc = concat!("The `", $name, "` scope.")]
+            pub struct $ty;
+            impl Scope for $ty {
+                const NAME: &'static str = $name;
+            }
+        )*
+    };
+}
+
+scopes! {
+    ServicesRead => "services:read",
+    ServicesWrite => "services:write",
+    PractitionersRead => "practitioners:read",
+    PractitionersWrite => "practitioners:write",
+    BookingsRead => "bookings:read",
+    BookingsWrite => "bookings:write",
+    CustomersRead => "customers:read",
+    WebhooksManage => "webhooks:manage",
+    OrgRead => "org:read",
+    OrgWrite => "org:write",
+}
+
+/// [`OrgAuth`] whose key holds the scope `S` (else 403 `missing_scope`).
+pub struct Scoped<S: Scope>(pub OrgAuth, std::marker::PhantomData<S>);
+
+impl<S: Scope> std::ops::Deref for Scoped<S> {
+    type Target = OrgAuth;
+
+    fn deref(&self) -> &OrgAuth {
+        &self.0
+    }
+}
+
+impl<S: Scope + Send + Sync> FromRequestParts<AppState> for Scoped<S> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let auth = OrgAuth::from_request_parts(parts, state).await?;
+        auth.require(S::NAME)?;
+        Ok(Scoped(auth, std::marker::PhantomData))
+    }
+}

@@ -3,7 +3,7 @@
 use crate::app::AppState;
 use crate::bookings;
 use crate::error::ApiError;
-use crate::http::auth::OrgAuth;
+use crate::http::auth::{BookingsRead, BookingsWrite, OrgAuth, Scoped};
 use crate::http::extract::{AppJson, AppPath, AppQuery, OptionalJson};
 use crate::http::responses::{booking_page, outcome_response};
 use crate::idempotency::{self, IdempotencyKey};
@@ -41,10 +41,9 @@ pub struct AvailabilityQuery {
 
 async fn availability(
     State(state): State<AppState>,
-    auth: OrgAuth,
+    auth: Scoped<BookingsRead>,
     AppQuery(q): AppQuery<AvailabilityQuery>,
 ) -> Result<Json<AvailabilityResponse>, ApiError> {
-    auth.require("bookings:read")?;
     let (service, practitioner) = (q.service_id.as_deref(), q.practitioner_id.as_deref());
     let res = scheduling::availability(
         state.store.as_ref(),
@@ -65,11 +64,10 @@ fn scope(auth: &OrgAuth) -> String {
 
 async fn create(
     State(state): State<AppState>,
-    auth: OrgAuth,
+    auth: Scoped<BookingsWrite>,
     IdempotencyKey(key): IdempotencyKey,
     AppJson(req): AppJson<CreateBookingRequest>,
 ) -> Result<Response, ApiError> {
-    auth.require("bookings:write")?;
     let scope = scope(&auth);
     let idem = key.as_deref().map(|key| IdempotencyRef { scope: &scope, key });
     let hash = idempotency::request_hash("POST", "/api/v1/bookings", &req);
@@ -84,10 +82,9 @@ async fn create(
 
 async fn show(
     State(state): State<AppState>,
-    auth: OrgAuth,
+    auth: Scoped<BookingsRead>,
     AppPath(id): AppPath<String>,
 ) -> Result<Json<Booking>, ApiError> {
-    auth.require("bookings:read")?;
     let booking =
         state.store.get_booking(&auth.org.id, &id).await?.ok_or_else(|| ApiError::not_found("Booking"))?;
     Ok(Json(booking.to_wire()))
@@ -95,12 +92,11 @@ async fn show(
 
 async fn reschedule(
     State(state): State<AppState>,
-    auth: OrgAuth,
+    auth: Scoped<BookingsWrite>,
     IdempotencyKey(key): IdempotencyKey,
     AppPath(id): AppPath<String>,
     AppJson(req): AppJson<RescheduleRequest>,
 ) -> Result<Response, ApiError> {
-    auth.require("bookings:write")?;
     let scope = scope(&auth);
     let idem = key.as_deref().map(|key| IdempotencyRef { scope: &scope, key });
     let hash = idempotency::request_hash("POST", &format!("/api/v1/bookings/{id}/reschedule"), &req);
@@ -115,12 +111,11 @@ async fn reschedule(
 
 async fn cancel(
     State(state): State<AppState>,
-    auth: OrgAuth,
+    auth: Scoped<BookingsWrite>,
     IdempotencyKey(key): IdempotencyKey,
     AppPath(id): AppPath<String>,
     OptionalJson(req): OptionalJson<CancelRequest>,
 ) -> Result<Response, ApiError> {
-    auth.require("bookings:write")?;
     let scope = scope(&auth);
     let idem = key.as_deref().map(|key| IdempotencyRef { scope: &scope, key });
     let hash = idempotency::request_hash("POST", &format!("/api/v1/bookings/{id}/cancel"), &req);
@@ -149,10 +144,9 @@ struct ListQuery {
 /// Bookings ordered by start (the natural order of a calendar), then id.
 async fn list(
     State(state): State<AppState>,
-    auth: OrgAuth,
+    auth: Scoped<BookingsRead>,
     AppQuery(q): AppQuery<ListQuery>,
 ) -> Result<Json<Page<Booking>>, ApiError> {
-    auth.require("bookings:read")?;
     let tz = org_timezone(&auth.org);
     let status = match q.status.as_deref() {
         None | Some("") => None,

@@ -3,7 +3,10 @@
 use crate::app::AppState;
 use crate::catalog;
 use crate::error::ApiError;
-use crate::http::auth::OrgAuth;
+use crate::http::auth::{
+    CustomersRead, OrgRead, OrgWrite, PractitionersRead, PractitionersWrite, Scoped, ServicesRead,
+    ServicesWrite,
+};
 use crate::http::extract::{AppJson, AppPath, AppQuery};
 use crate::http::responses::{PageQuery, check_limit, page_by_id};
 use crate::store::{BookingFilter, StoreError};
@@ -48,20 +51,18 @@ async fn practitioner_ids(state: &AppState, org_id: &str) -> Result<Vec<String>,
 
 async fn list_services(
     State(state): State<AppState>,
-    auth: OrgAuth,
+    auth: Scoped<ServicesRead>,
     AppQuery(q): AppQuery<PageQuery>,
 ) -> Result<Json<Page<Service>>, ApiError> {
-    auth.require("services:read")?;
     let all = state.store.list_services(&auth.org.id).await?.iter().map(wire::service).collect();
     Ok(Json(page_by_id(all, |s: &Service| &s.id, q.limit, q.cursor.as_deref())?))
 }
 
 async fn create_service(
     State(state): State<AppState>,
-    auth: OrgAuth,
+    auth: Scoped<ServicesWrite>,
     AppJson(req): AppJson<CreateServiceRequest>,
 ) -> Result<(StatusCode, Json<Service>), ApiError> {
-    auth.require("services:write")?;
     let new = catalog::new_service(&req, &practitioner_ids(&state, &auth.org.id).await?)?;
     let id = state.store.create_service(&auth.org.id, &new).await?;
     let created =
@@ -71,10 +72,9 @@ async fn create_service(
 
 async fn get_service(
     State(state): State<AppState>,
-    auth: OrgAuth,
+    auth: Scoped<ServicesRead>,
     AppPath(id): AppPath<String>,
 ) -> Result<Json<Service>, ApiError> {
-    auth.require("services:read")?;
     let s =
         state.store.get_service(&auth.org.id, &id).await?.ok_or_else(|| ApiError::not_found("Service"))?;
     Ok(Json(wire::service(&s)))
@@ -82,11 +82,10 @@ async fn get_service(
 
 async fn update_service(
     State(state): State<AppState>,
-    auth: OrgAuth,
+    auth: Scoped<ServicesWrite>,
     AppPath(id): AppPath<String>,
     AppJson(patch): AppJson<UpdateServiceRequest>,
 ) -> Result<Json<Service>, ApiError> {
-    auth.require("services:write")?;
     let current =
         state.store.get_service(&auth.org.id, &id).await?.ok_or_else(|| ApiError::not_found("Service"))?;
     let new = catalog::patched_service(&current, &patch, &practitioner_ids(&state, &auth.org.id).await?)?;
@@ -99,10 +98,9 @@ async fn update_service(
 
 async fn delete_service(
     State(state): State<AppState>,
-    auth: OrgAuth,
+    auth: Scoped<ServicesWrite>,
     AppPath(id): AppPath<String>,
 ) -> Result<StatusCode, ApiError> {
-    auth.require("services:write")?;
     match state.store.delete_service(&auth.org.id, &id, crate::clock::now()).await {
         Ok(()) => Ok(StatusCode::NO_CONTENT),
         Err(StoreError::NotFound) => Err(ApiError::not_found("Service")),
@@ -113,20 +111,18 @@ async fn delete_service(
 
 async fn list_practitioners(
     State(state): State<AppState>,
-    auth: OrgAuth,
+    auth: Scoped<PractitionersRead>,
     AppQuery(q): AppQuery<PageQuery>,
 ) -> Result<Json<Page<Practitioner>>, ApiError> {
-    auth.require("practitioners:read")?;
     let all = state.store.list_practitioners(&auth.org.id).await?.iter().map(wire::practitioner).collect();
     Ok(Json(page_by_id(all, |p: &Practitioner| &p.id, q.limit, q.cursor.as_deref())?))
 }
 
 async fn create_practitioner(
     State(state): State<AppState>,
-    auth: OrgAuth,
+    auth: Scoped<PractitionersWrite>,
     AppJson(req): AppJson<CreatePractitionerRequest>,
 ) -> Result<(StatusCode, Json<Practitioner>), ApiError> {
-    auth.require("practitioners:write")?;
     let new = catalog::new_practitioner(&req)?;
     let id = state.store.create_practitioner(&auth.org.id, &new).await?;
     let p = state
@@ -139,10 +135,9 @@ async fn create_practitioner(
 
 async fn get_practitioner(
     State(state): State<AppState>,
-    auth: OrgAuth,
+    auth: Scoped<PractitionersRead>,
     AppPath(id): AppPath<String>,
 ) -> Result<Json<Practitioner>, ApiError> {
-    auth.require("practitioners:read")?;
     let p = state
         .store
         .get_practitioner(&auth.org.id, &id)
@@ -153,11 +148,10 @@ async fn get_practitioner(
 
 async fn update_practitioner(
     State(state): State<AppState>,
-    auth: OrgAuth,
+    auth: Scoped<PractitionersWrite>,
     AppPath(id): AppPath<String>,
     AppJson(patch): AppJson<UpdatePractitionerRequest>,
 ) -> Result<Json<Practitioner>, ApiError> {
-    auth.require("practitioners:write")?;
     let not_found = || ApiError::not_found("Practitioner");
     let current = state.store.get_practitioner(&auth.org.id, &id).await?.ok_or_else(not_found)?;
     let new = catalog::patched_practitioner(&current, &patch)?;
@@ -170,10 +164,9 @@ async fn update_practitioner(
 
 async fn delete_practitioner(
     State(state): State<AppState>,
-    auth: OrgAuth,
+    auth: Scoped<PractitionersWrite>,
     AppPath(id): AppPath<String>,
 ) -> Result<StatusCode, ApiError> {
-    auth.require("practitioners:write")?;
     match state.store.delete_practitioner(&auth.org.id, &id, crate::clock::now()).await {
         Ok(()) => Ok(StatusCode::NO_CONTENT),
         Err(StoreError::NotFound) => Err(ApiError::not_found("Practitioner")),
@@ -185,10 +178,9 @@ async fn delete_practitioner(
 /// Customers, newest first.
 async fn list_customers(
     State(state): State<AppState>,
-    auth: OrgAuth,
+    auth: Scoped<CustomersRead>,
     AppQuery(q): AppQuery<PageQuery>,
 ) -> Result<Json<Page<cadence_shared::Customer>>, ApiError> {
-    auth.require("customers:read")?;
     let limit = check_limit(q.limit)?;
     let after = q.cursor.as_deref().filter(|c| !c.is_empty());
     let mut rows = state.store.list_customers(&auth.org.id, after, limit + 1).await?;
@@ -201,10 +193,9 @@ async fn list_customers(
 /// A customer with their bookings (the first 100, by start).
 async fn get_customer(
     State(state): State<AppState>,
-    auth: OrgAuth,
+    auth: Scoped<CustomersRead>,
     AppPath(id): AppPath<String>,
 ) -> Result<Json<CustomerDetail>, ApiError> {
-    auth.require("customers:read")?;
     let c =
         state.store.get_customer(&auth.org.id, &id).await?.ok_or_else(|| ApiError::not_found("Customer"))?;
     let filter = BookingFilter { customer_id: Some(c.id.clone()), ..BookingFilter::default() };
@@ -215,17 +206,15 @@ async fn get_customer(
     }))
 }
 
-async fn get_org(auth: OrgAuth) -> Result<Json<Org>, ApiError> {
-    auth.require("org:read")?;
+async fn get_org(auth: Scoped<OrgRead>) -> Result<Json<Org>, ApiError> {
     Ok(Json(wire::org(&auth.org)))
 }
 
 async fn update_org(
     State(state): State<AppState>,
-    auth: OrgAuth,
+    auth: Scoped<OrgWrite>,
     AppJson(patch): AppJson<UpdateOrgRequest>,
 ) -> Result<Json<Org>, ApiError> {
-    auth.require("org:write")?;
     let name = match &patch.name {
         Some(n) => crate::input::text("name", Some(n), 200)?
             .ok_or_else(|| ApiError::invalid("missing_field", "name", "'name' must not be empty."))?,
