@@ -63,10 +63,10 @@ pub fn check_branding(b: &cadence_shared::Branding) -> Result<(), crate::error::
             ));
         }
     }
-    if let Some(url) = &b.logo_url {
-        if !url.starts_with("https://") || url.len() > 2048 || url.chars().any(char::is_whitespace) {
-            return Err(ApiError::invalid("invalid_url", "branding.logo_url", "Use an https:// URL."));
-        }
+    if let Some(url) = &b.logo_url
+        && (!url.starts_with("https://") || url.len() > 2048 || url.chars().any(char::is_whitespace))
+    {
+        return Err(ApiError::invalid("invalid_url", "branding.logo_url", "Use an https:// URL."));
     }
     Ok(())
 }
