@@ -28,6 +28,27 @@ pub fn check_timezone(tz: &str) -> Result<chrono_tz::Tz, String> {
         .map_err(|_| format!("'{tz}' is not an IANA timezone name such as 'Europe/Berlin'."))
 }
 
+/// Branding: a `#rrggbb` colour and an `https://` logo URL, both optional.
+pub fn check_branding(b: &cadence_shared::Branding) -> Result<(), crate::error::ApiError> {
+    use crate::error::ApiError;
+    if let Some(c) = &b.primary_color {
+        let hex = c.strip_prefix('#').filter(|h| h.len() == 6 && h.bytes().all(|x| x.is_ascii_hexdigit()));
+        if hex.is_none() {
+            return Err(ApiError::invalid(
+                "invalid_color",
+                "branding.primary_color",
+                "Use a colour like #0f766e.",
+            ));
+        }
+    }
+    if let Some(url) = &b.logo_url
+        && (!url.starts_with("https://") || url.len() > 2048 || url.chars().any(char::is_whitespace))
+    {
+        return Err(ApiError::invalid("invalid_url", "branding.logo_url", "Use an https:// URL."));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,25 +69,4 @@ mod tests {
         assert!(check_timezone("Mars/Olympus").is_err());
         assert!(check_timezone("+02:00").is_err());
     }
-}
-
-/// Branding: a `#rrggbb` colour and an `https://` logo URL, both optional.
-pub fn check_branding(b: &cadence_shared::Branding) -> Result<(), crate::error::ApiError> {
-    use crate::error::ApiError;
-    if let Some(c) = &b.primary_color {
-        let hex = c.strip_prefix('#').filter(|h| h.len() == 6 && h.bytes().all(|x| x.is_ascii_hexdigit()));
-        if hex.is_none() {
-            return Err(ApiError::invalid(
-                "invalid_color",
-                "branding.primary_color",
-                "Use a colour like #0f766e.",
-            ));
-        }
-    }
-    if let Some(url) = &b.logo_url
-        && (!url.starts_with("https://") || url.len() > 2048 || url.chars().any(char::is_whitespace))
-    {
-        return Err(ApiError::invalid("invalid_url", "branding.logo_url", "Use an https:// URL."));
-    }
-    Ok(())
 }
