@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// Who a booking is for, as given by the caller: a name and at least one of email or phone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CustomerInput {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -16,6 +17,7 @@ pub struct CustomerInput {
 /// `POST /bookings` (org API) and `POST /public/orgs/{slug}/bookings`.
 /// `start` is kept as text so a time without an offset gets its own precise error.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateBookingRequest {
     pub service_id: String,
@@ -29,6 +31,7 @@ pub struct CreateBookingRequest {
 
 /// `POST /bookings/{id}/reschedule`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RescheduleRequest {
     pub start: String,
@@ -38,6 +41,7 @@ pub struct RescheduleRequest {
 
 /// `POST /bookings/{id}/cancel`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CancelRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -45,6 +49,7 @@ pub struct CancelRequest {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum BookingStatus {
     Confirmed,
@@ -53,6 +58,7 @@ pub enum BookingStatus {
 
 /// The customer of a booking, as recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BookingCustomer {
     pub id: String,
     pub name: String,
@@ -62,6 +68,7 @@ pub struct BookingCustomer {
 
 /// A booking as every surface shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Booking {
     pub id: String,
     pub service_id: String,

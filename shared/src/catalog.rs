@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// A bookable service, public view.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublicService {
     pub id: String,
     pub name: String,
@@ -15,6 +16,7 @@ pub struct PublicService {
 
 /// A practitioner, public view (no e-mail, no schedule).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublicPractitioner {
     pub id: String,
     pub name: String,
@@ -23,6 +25,7 @@ pub struct PublicPractitioner {
 
 /// One open start time and who is free for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Slot {
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
@@ -31,6 +34,7 @@ pub struct Slot {
 
 /// `GET …/availability`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AvailabilityResponse {
     pub service_id: String,
     /// The org's IANA timezone (dates in the query are read in it).
@@ -40,6 +44,7 @@ pub struct AvailabilityResponse {
 
 /// Every list response: a page of items and where the next one starts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Page<T> {
     pub data: Vec<T>,
     pub has_more: bool,

@@ -4,12 +4,14 @@ use serde::{Deserialize, Serialize};
 
 /// The body of every error response: `{ "error": { … } }`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 /// What went wrong, for machines (`type`, `code`, `field`) and for people (`message`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
     #[serde(rename = "type")]
     pub kind: ErrorType,
@@ -28,6 +30,7 @@ pub struct ErrorDetail {
 
 /// The error families of the contract; each maps to a small set of HTTP statuses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorType {
     InvalidRequestError,

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Look and feel of an org's booking page and widget.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Branding {
     /// Brand colour as `#rrggbb`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -14,6 +15,7 @@ pub struct Branding {
 
 /// `GET /api/v1/public/orgs/{slug}`: what a browser may know about an org.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PublicOrg {
     pub id: String,
     pub slug: String,

@@ -11,6 +11,7 @@ fn some<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<O
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Service {
     pub id: String,
     pub name: String,
@@ -30,6 +31,7 @@ pub struct Service {
 /// `POST /services`; omitted fields take their defaults (slot interval: the duration;
 /// buffers and notice 0; window 60 days; active).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateServiceRequest {
     pub name: String,
@@ -62,6 +64,7 @@ fn yes() -> bool {
 
 /// `PATCH /services/{id}`: any subset.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdateServiceRequest {
     pub name: Option<String>,
@@ -77,6 +80,7 @@ pub struct UpdateServiceRequest {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Practitioner {
     pub id: String,
     pub name: String,
@@ -92,6 +96,7 @@ pub struct Practitioner {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreatePractitionerRequest {
     pub name: String,
@@ -109,6 +114,7 @@ pub struct CreatePractitionerRequest {
 
 /// `PATCH /practitioners/{id}`: any subset; `email` and `timezone` may be set to `null`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct UpdatePractitionerRequest {
     pub name: Option<String>,
@@ -123,6 +129,7 @@ pub struct UpdatePractitionerRequest {
 
 /// Someone who has booked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Customer {
     pub id: String,
     pub name: String,
@@ -135,6 +142,7 @@ pub struct Customer {
 
 /// `GET /customers/{id}`: the customer with their bookings (by start).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CustomerDetail {
     #[serde(flatten)]
     pub customer: Customer,

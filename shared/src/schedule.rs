@@ -69,8 +69,24 @@ impl<'de> Deserialize<'de> for ClockTime {
     }
 }
 
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for ClockTime {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some("^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$"))
+            .description(Some("Local wall-clock time HH:MM (24:00 only as an interval end)."))
+            .into()
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for ClockTime {}
+
 /// A working interval `[start, end)` in local wall-clock time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Interval {
     pub start: ClockTime,
     pub end: ClockTime,
@@ -78,6 +94,7 @@ pub struct Interval {
 
 /// Working intervals per weekday; a missing day means no hours that day.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WeeklyHours {
     #[serde(default)]
@@ -127,6 +144,7 @@ impl WeeklyHours {
 
 /// A date with its own working intervals (an empty list is a day off).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DateOverride {
     /// Local date in the practitioner's timezone.
     pub date: chrono::NaiveDate,

@@ -6,30 +6,33 @@ use crate::app::AppState;
 use crate::error::ApiError;
 use crate::http::auth::SessionAuth;
 use crate::http::extract::{AppJson, AppPath, AppQuery};
+use crate::http::openapi::AccountErrors;
 use crate::http::responses::{PageQuery, page_by_id};
 use crate::input;
 use crate::keys::{ALL_SCOPES, generate_api_key};
 use crate::store::{NewApiKey, NewOrg, NewUser, StoreError};
 use crate::validation::{check_slug, check_timezone};
 use crate::wire;
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::{delete, get, post, put};
-use axum::{Json, Router};
+use cadence_shared::ErrorBody;
 use cadence_shared::{
     ApiKey, ChangePasswordRequest, CreateApiKeyRequest, LoginRequest, MeResponse, Page, SessionResponse,
     SignupRequest,
 };
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/auth/signup", post(signup))
-        .route("/api/v1/auth/login", post(login))
-        .route("/api/v1/auth/logout", post(logout))
-        .route("/api/v1/auth/me", get(me))
-        .route("/api/v1/auth/password", put(change_password))
-        .route("/api/v1/api-keys", get(list_keys).post(create_key))
-        .route("/api/v1/api-keys/{id}", delete(revoke_key))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(signup))
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(me))
+        .routes(routes!(change_password))
+        .routes(routes!(list_keys, create_key))
+        .routes(routes!(revoke_key))
 }
 
 fn conflict(code: &'static str, message: &str) -> ApiError {
@@ -37,6 +40,7 @@ fn conflict(code: &'static str, message: &str) -> ApiError {
 }
 
 /// `POST /auth/signup` → 201: the person, the org they own, and a session.
+#[utoipa::path(post, path = "/api/v1/auth/signup", tag = "account", request_body = SignupRequest, responses((status = 201, body = SessionResponse), (status = 409, body = ErrorBody, description = "email_taken, slug_taken"), AccountErrors))]
 async fn signup(
     State(state): State<AppState>,
     AppJson(req): AppJson<SignupRequest>,
@@ -98,6 +102,7 @@ async fn free_slug(state: &AppState, name: &str) -> Result<String, ApiError> {
 
 /// `POST /auth/login` → 200 with a new session; one answer for unknown e-mail and wrong
 /// password, taking the same time.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "account", request_body = LoginRequest, responses((status = 200, body = SessionResponse), AccountErrors))]
 async fn login(
     State(state): State<AppState>,
     AppJson(req): AppJson<LoginRequest>,
@@ -123,16 +128,19 @@ async fn login(
 }
 
 /// `POST /auth/logout` → 204: this session ends.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "account", security(("session" = [])), responses((status = 204, description = "Session ended"), AccountErrors))]
 async fn logout(State(state): State<AppState>, auth: SessionAuth) -> Result<StatusCode, ApiError> {
     state.store.delete_session(&auth.session.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "account", security(("session" = [])), responses((status = 200, body = MeResponse), AccountErrors))]
 async fn me(auth: SessionAuth) -> Json<MeResponse> {
     Json(MeResponse { user: wire::user(&auth.user), org: wire::org(&auth.org) })
 }
 
 /// `PUT /auth/password` → 204; every other session of the person ends.
+#[utoipa::path(put, path = "/api/v1/auth/password", tag = "account", security(("session" = [])), request_body = ChangePasswordRequest, responses((status = 204, description = "Changed; other sessions ended"), AccountErrors))]
 async fn change_password(
     State(state): State<AppState>,
     auth: SessionAuth,
@@ -151,6 +159,7 @@ async fn change_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(get, path = "/api/v1/api-keys", tag = "account", security(("session" = [])), params(PageQuery), responses((status = 200, body = Page<ApiKey>, description = "Newest first"), AccountErrors))]
 async fn list_keys(
     State(state): State<AppState>,
     auth: SessionAuth,
@@ -161,6 +170,7 @@ async fn list_keys(
 }
 
 /// `POST /api-keys` → 201 with `plain_key`, the only time it is shown.
+#[utoipa::path(post, path = "/api/v1/api-keys", tag = "account", security(("session" = [])), request_body = CreateApiKeyRequest, responses((status = 201, body = ApiKey, description = "With plain_key, shown this once"), AccountErrors))]
 async fn create_key(
     State(state): State<AppState>,
     auth: SessionAuth,
@@ -205,6 +215,7 @@ async fn create_key(
 }
 
 /// `DELETE /api-keys/{id}` → 204; the key stops working on the next request.
+#[utoipa::path(delete, path = "/api/v1/api-keys/{id}", tag = "account", security(("session" = [])), params(("id" = String, Path, description = "API key id")), responses((status = 204, description = "Revoked"), (status = 404, body = ErrorBody), AccountErrors))]
 async fn revoke_key(
     State(state): State<AppState>,
     auth: SessionAuth,

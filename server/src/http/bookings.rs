@@ -5,33 +5,36 @@ use crate::bookings;
 use crate::error::ApiError;
 use crate::http::auth::{BookingsRead, BookingsWrite, OrgAuth, Scoped};
 use crate::http::extract::{AppJson, AppPath, AppQuery, OptionalJson};
+use crate::http::openapi::{OrgApiErrors, WriteErrors};
 use crate::http::responses::{booking_page, outcome_response};
 use crate::idempotency::{self, IdempotencyKey};
 use crate::input::{RangeEnd, date_or_instant};
 use crate::scheduling::{self, Surface, org_timezone};
 use crate::store::{BookingFilter, IdempotencyRef};
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use cadence_shared::{
     AvailabilityResponse, Booking, BookingStatus, CancelRequest, CreateBookingRequest, Page,
     RescheduleRequest,
 };
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/availability", get(availability))
-        .route("/api/v1/bookings", get(list).post(create))
-        .route("/api/v1/bookings/{id}", get(show))
-        .route("/api/v1/bookings/{id}/reschedule", post(reschedule))
-        .route("/api/v1/bookings/{id}/cancel", post(cancel))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(availability))
+        .routes(routes!(list, create))
+        .routes(routes!(show))
+        .routes(routes!(reschedule))
+        .routes(routes!(cancel))
 }
 
 /// Query of `GET …/availability` (org API and public surface alike).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AvailabilityQuery {
     pub service_id: Option<String>,
     pub practitioner_id: Option<String>,
@@ -39,6 +42,7 @@ pub struct AvailabilityQuery {
     pub to: Option<String>,
 }
 
+#[utoipa::path(get, path = "/api/v1/availability", tag = "bookings", security(("api_key" = [])), params(AvailabilityQuery), responses((status = 200, body = AvailabilityResponse, description = "Open slots, ordered by start (scope bookings:read)"), OrgApiErrors))]
 async fn availability(
     State(state): State<AppState>,
     auth: Scoped<BookingsRead>,
@@ -62,6 +66,7 @@ fn scope(auth: &OrgAuth) -> String {
     format!("org:{}", auth.org.id)
 }
 
+#[utoipa::path(post, path = "/api/v1/bookings", tag = "bookings", security(("api_key" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Makes the POST safe to retry: same key and body replay the first response (24 h).")), request_body = CreateBookingRequest, responses((status = 201, body = Booking, description = "Created (scope bookings:write)"), (status = 200, body = Booking, description = "Idempotent replay"), OrgApiErrors, WriteErrors))]
 async fn create(
     State(state): State<AppState>,
     auth: Scoped<BookingsWrite>,
@@ -80,6 +85,7 @@ async fn create(
     Ok(outcome_response(outcome, StatusCode::CREATED))
 }
 
+#[utoipa::path(get, path = "/api/v1/bookings/{id}", tag = "bookings", security(("api_key" = [])), params(("id" = String, Path, description = "Booking id")), responses((status = 200, body = Booking), OrgApiErrors))]
 async fn show(
     State(state): State<AppState>,
     auth: Scoped<BookingsRead>,
@@ -90,6 +96,7 @@ async fn show(
     Ok(Json(booking.to_wire()))
 }
 
+#[utoipa::path(post, path = "/api/v1/bookings/{id}/reschedule", tag = "bookings", security(("api_key" = [])), params(("id" = String, Path, description = "Booking id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes the POST safe to retry: same key and body replay the first response (24 h).")), request_body = RescheduleRequest, responses((status = 200, body = Booking), OrgApiErrors, WriteErrors))]
 async fn reschedule(
     State(state): State<AppState>,
     auth: Scoped<BookingsWrite>,
@@ -109,6 +116,7 @@ async fn reschedule(
     Ok(outcome_response(outcome, StatusCode::OK))
 }
 
+#[utoipa::path(post, path = "/api/v1/bookings/{id}/cancel", tag = "bookings", security(("api_key" = [])), params(("id" = String, Path, description = "Booking id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes the POST safe to retry: same key and body replay the first response (24 h).")), request_body(content = Option<CancelRequest>, description = "Optional; an empty body is fine"), responses((status = 200, body = Booking, description = "Cancelled (or already cancelled, unchanged)"), OrgApiErrors, WriteErrors))]
 async fn cancel(
     State(state): State<AppState>,
     auth: Scoped<BookingsWrite>,
@@ -129,7 +137,8 @@ async fn cancel(
 }
 
 /// Query of `GET /bookings`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
     status: Option<String>,
     practitioner_id: Option<String>,
@@ -142,6 +151,7 @@ struct ListQuery {
 }
 
 /// Bookings ordered by start (the natural order of a calendar), then id.
+#[utoipa::path(get, path = "/api/v1/bookings", tag = "bookings", security(("api_key" = [])), params(ListQuery), responses((status = 200, body = Page<Booking>, description = "By start time, then id"), OrgApiErrors))]
 async fn list(
     State(state): State<AppState>,
     auth: Scoped<BookingsRead>,

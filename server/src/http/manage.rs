@@ -7,6 +7,7 @@ use crate::bookings;
 use crate::error::ApiError;
 use crate::http::context::{Caller, ClientIp};
 use crate::http::extract::{AppJson, AppPath, AppQuery, OptionalJson};
+use crate::http::openapi::{PublicErrors, WriteErrors};
 use crate::http::responses::outcome_response;
 use crate::idempotency::{self, IdempotencyKey};
 use crate::keys::hash_secret;
@@ -15,20 +16,19 @@ use crate::store::{BookingRecord, IdempotencyRef, Org};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use cadence_shared::{Booking, CancelRequest, RescheduleRequest};
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/public/bookings/{id}", get(show))
-        .route("/api/v1/public/bookings/{id}/cancel", post(cancel))
-        .route("/api/v1/public/bookings/{id}/reschedule", post(reschedule))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(show)).routes(routes!(cancel)).routes(routes!(reschedule))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct TokenQuery {
     token: Option<String>,
 }
@@ -53,6 +53,7 @@ async fn authorised(
     Ok((booking, org))
 }
 
+#[utoipa::path(get, path = "/api/v1/public/bookings/{id}", tag = "public", params(("id" = String, Path, description = "Booking id"), TokenQuery), responses((status = 200, body = Booking), PublicErrors))]
 async fn show(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -63,6 +64,7 @@ async fn show(
     Ok(Json(booking.to_wire()))
 }
 
+#[utoipa::path(post, path = "/api/v1/public/bookings/{id}/cancel", tag = "public", params(("id" = String, Path, description = "Booking id"), TokenQuery, ("Idempotency-Key" = Option<String>, Header, description = "Makes the POST safe to retry: same key and body replay the first response (24 h).")), request_body(content = Option<CancelRequest>, description = "Optional"), responses((status = 200, body = Booking), PublicErrors, WriteErrors))]
 async fn cancel(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -84,6 +86,7 @@ async fn cancel(
     Ok(outcome_response(outcome, StatusCode::OK))
 }
 
+#[utoipa::path(post, path = "/api/v1/public/bookings/{id}/reschedule", tag = "public", params(("id" = String, Path, description = "Booking id"), TokenQuery, ("Idempotency-Key" = Option<String>, Header, description = "Makes the POST safe to retry: same key and body replay the first response (24 h).")), request_body = RescheduleRequest, responses((status = 200, body = Booking), PublicErrors, WriteErrors))]
 async fn reschedule(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,

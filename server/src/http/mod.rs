@@ -20,6 +20,7 @@ pub mod context;
 pub mod extract;
 mod health;
 mod manage;
+pub mod openapi;
 mod pages;
 mod public;
 mod resources;
@@ -34,20 +35,27 @@ use axum::response::{IntoResponse, Response};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
 
 /// Largest request body accepted (1 MiB); larger ones get a 413 envelope.
 pub const BODY_LIMIT_BYTES: usize = 1024 * 1024;
 
-/// Every surface's routes, without the layers.
-pub fn routes(config: &Config) -> Router<AppState> {
-    Router::new()
+/// Every API route with its OpenAPI description: registering a route documents it.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .merge(health::router())
         .merge(public::router())
         .merge(bookings::router())
         .merge(resources::router())
         .merge(account::router())
-        .merge(pages::router(&config.widget_dir))
-        .fallback(unknown_route)
+        .merge(openapi::router())
+}
+
+/// Every surface's routes, without the layers: the API plus the pages for people.
+pub fn routes(config: &Config) -> Router<AppState> {
+    let (api, _) = api().split_for_parts();
+    api.merge(pages::router(&config.widget_dir)).fallback(unknown_route)
 }
 
 /// Wraps routes in the layers every request runs inside. Tests use it to put probe routes

@@ -8,6 +8,7 @@ use crate::http::bookings::AvailabilityQuery;
 use crate::http::context::{Caller, ClientIp};
 use crate::http::extract::{AppJson, AppPath, AppQuery};
 use crate::http::manage;
+use crate::http::openapi::{PublicErrors, WriteErrors};
 use crate::http::responses::outcome_response;
 use crate::idempotency::{self, IdempotencyKey, Outcome};
 use crate::scheduling::{self, Surface};
@@ -15,22 +16,23 @@ use crate::store::{IdempotencyRef, Org};
 use axum::extract::State;
 use axum::http::{HeaderName, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use cadence_shared::{
     AvailabilityResponse, Booking, CreateBookingRequest, Page, PublicOrg, PublicPractitioner, PublicService,
 };
 use serde::Deserialize;
 use std::time::Duration;
 use tower_http::cors::{Any, CorsLayer};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/public/orgs/{slug}", get(get_org))
-        .route("/api/v1/public/orgs/{slug}/services", get(services))
-        .route("/api/v1/public/orgs/{slug}/practitioners", get(practitioners))
-        .route("/api/v1/public/orgs/{slug}/availability", get(availability))
-        .route("/api/v1/public/orgs/{slug}/bookings", post(create_booking))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_org))
+        .routes(routes!(services))
+        .routes(routes!(practitioners))
+        .routes(routes!(availability))
+        .routes(routes!(create_booking))
         .merge(manage::router())
         .layer(cors())
 }
@@ -61,6 +63,7 @@ async fn org(state: &AppState, caller: &Caller, slug: &str) -> Result<Org, ApiEr
 }
 
 /// `GET /api/v1/public/orgs/{slug}`: the org's public face.
+#[utoipa::path(get, path = "/api/v1/public/orgs/{slug}", tag = "public", params(("slug" = String, Path, description = "Org slug")), responses((status = 200, body = PublicOrg), PublicErrors))]
 async fn get_org(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -77,6 +80,7 @@ async fn get_org(
 }
 
 /// Active services with their active practitioners (one page; an org has few).
+#[utoipa::path(get, path = "/api/v1/public/orgs/{slug}/services", tag = "public", params(("slug" = String, Path, description = "Org slug")), responses((status = 200, body = Page<PublicService>, description = "Active services"), PublicErrors))]
 async fn services(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -108,12 +112,14 @@ async fn services(
     Ok(Json(Page { data, has_more: false, next_cursor: None }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct PractitionerQuery {
     service_id: Option<String>,
 }
 
 /// Active practitioners, optionally only those offering `service_id`.
+#[utoipa::path(get, path = "/api/v1/public/orgs/{slug}/practitioners", tag = "public", params(("slug" = String, Path, description = "Org slug"), PractitionerQuery), responses((status = 200, body = Page<PublicPractitioner>, description = "Active practitioners"), PublicErrors))]
 async fn practitioners(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -141,6 +147,7 @@ async fn practitioners(
     Ok(Json(Page { data, has_more: false, next_cursor: None }))
 }
 
+#[utoipa::path(get, path = "/api/v1/public/orgs/{slug}/availability", tag = "public", params(("slug" = String, Path, description = "Org slug"), AvailabilityQuery), responses((status = 200, body = AvailabilityResponse), PublicErrors))]
 async fn availability(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -164,6 +171,7 @@ async fn availability(
 /// `POST /api/v1/public/orgs/{slug}/bookings`: the response carries the booking's manage
 /// token. A replay (same Idempotency-Key and body) issues a fresh manage token, since only
 /// hashes are stored; the earlier one stops working.
+#[utoipa::path(post, path = "/api/v1/public/orgs/{slug}/bookings", tag = "public", params(("slug" = String, Path, description = "Org slug"), ("Idempotency-Key" = Option<String>, Header, description = "Makes the POST safe to retry: same key and body replay the first response (24 h).")), request_body = CreateBookingRequest, responses((status = 201, body = Booking, description = "Created; carries the manage_token once"), (status = 200, body = Booking, description = "Idempotent replay, with a fresh manage_token"), PublicErrors, WriteErrors))]
 async fn create_booking(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,

@@ -8,31 +8,31 @@ use crate::http::auth::{
     ServicesWrite,
 };
 use crate::http::extract::{AppJson, AppPath, AppQuery};
+use crate::http::openapi::OrgApiErrors;
 use crate::http::responses::{PageQuery, check_limit, page_by_id};
 use crate::store::{BookingFilter, StoreError};
 use crate::validation::check_timezone;
 use crate::wire;
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
+use cadence_shared::ErrorBody;
 use cadence_shared::{
     CreatePractitionerRequest, CreateServiceRequest, CustomerDetail, Page, Practitioner, Service,
     UpdateOrgRequest, UpdatePractitionerRequest, UpdateServiceRequest, account::Org,
 };
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/services", get(list_services).post(create_service))
-        .route("/api/v1/services/{id}", get(get_service).patch(update_service).delete(delete_service))
-        .route("/api/v1/practitioners", get(list_practitioners).post(create_practitioner))
-        .route(
-            "/api/v1/practitioners/{id}",
-            get(get_practitioner).patch(update_practitioner).delete(delete_practitioner),
-        )
-        .route("/api/v1/customers", get(list_customers))
-        .route("/api/v1/customers/{id}", get(get_customer))
-        .route("/api/v1/org", get(get_org).patch(update_org))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_services, create_service))
+        .routes(routes!(get_service, update_service, delete_service))
+        .routes(routes!(list_practitioners, create_practitioner))
+        .routes(routes!(get_practitioner, update_practitioner, delete_practitioner))
+        .routes(routes!(list_customers))
+        .routes(routes!(get_customer))
+        .routes(routes!(get_org, update_org))
 }
 
 fn in_use(what: &str) -> ApiError {
@@ -49,6 +49,7 @@ async fn practitioner_ids(state: &AppState, org_id: &str) -> Result<Vec<String>,
     Ok(state.store.list_practitioners(org_id).await?.into_iter().map(|p| p.id).collect())
 }
 
+#[utoipa::path(get, path = "/api/v1/services", tag = "resources", security(("api_key" = [])), params(PageQuery), responses((status = 200, body = Page<Service>, description = "Newest first"), OrgApiErrors))]
 async fn list_services(
     State(state): State<AppState>,
     auth: Scoped<ServicesRead>,
@@ -58,6 +59,7 @@ async fn list_services(
     Ok(Json(page_by_id(all, |s: &Service| &s.id, q.limit, q.cursor.as_deref())?))
 }
 
+#[utoipa::path(post, path = "/api/v1/services", tag = "resources", security(("api_key" = [])), request_body = CreateServiceRequest, responses((status = 201, body = Service), OrgApiErrors))]
 async fn create_service(
     State(state): State<AppState>,
     auth: Scoped<ServicesWrite>,
@@ -70,6 +72,7 @@ async fn create_service(
     Ok((StatusCode::CREATED, Json(wire::service(&created))))
 }
 
+#[utoipa::path(get, path = "/api/v1/services/{id}", tag = "resources", security(("api_key" = [])), params(("id" = String, Path, description = "Service id")), responses((status = 200, body = Service), OrgApiErrors))]
 async fn get_service(
     State(state): State<AppState>,
     auth: Scoped<ServicesRead>,
@@ -80,6 +83,7 @@ async fn get_service(
     Ok(Json(wire::service(&s)))
 }
 
+#[utoipa::path(patch, path = "/api/v1/services/{id}", tag = "resources", security(("api_key" = [])), params(("id" = String, Path, description = "Service id")), request_body = UpdateServiceRequest, responses((status = 200, body = Service), OrgApiErrors))]
 async fn update_service(
     State(state): State<AppState>,
     auth: Scoped<ServicesWrite>,
@@ -96,6 +100,7 @@ async fn update_service(
     Ok(Json(wire::service(&updated)))
 }
 
+#[utoipa::path(delete, path = "/api/v1/services/{id}", tag = "resources", security(("api_key" = [])), params(("id" = String, Path, description = "Service id")), responses((status = 204, description = "Deleted"), (status = 409, body = ErrorBody, description = "has_upcoming_bookings: deactivate instead"), OrgApiErrors))]
 async fn delete_service(
     State(state): State<AppState>,
     auth: Scoped<ServicesWrite>,
@@ -109,6 +114,7 @@ async fn delete_service(
     }
 }
 
+#[utoipa::path(get, path = "/api/v1/practitioners", tag = "resources", security(("api_key" = [])), params(PageQuery), responses((status = 200, body = Page<Practitioner>, description = "Newest first"), OrgApiErrors))]
 async fn list_practitioners(
     State(state): State<AppState>,
     auth: Scoped<PractitionersRead>,
@@ -118,6 +124,7 @@ async fn list_practitioners(
     Ok(Json(page_by_id(all, |p: &Practitioner| &p.id, q.limit, q.cursor.as_deref())?))
 }
 
+#[utoipa::path(post, path = "/api/v1/practitioners", tag = "resources", security(("api_key" = [])), request_body = CreatePractitionerRequest, responses((status = 201, body = Practitioner), OrgApiErrors))]
 async fn create_practitioner(
     State(state): State<AppState>,
     auth: Scoped<PractitionersWrite>,
@@ -133,6 +140,7 @@ async fn create_practitioner(
     Ok((StatusCode::CREATED, Json(wire::practitioner(&p))))
 }
 
+#[utoipa::path(get, path = "/api/v1/practitioners/{id}", tag = "resources", security(("api_key" = [])), params(("id" = String, Path, description = "Practitioner id")), responses((status = 200, body = Practitioner), OrgApiErrors))]
 async fn get_practitioner(
     State(state): State<AppState>,
     auth: Scoped<PractitionersRead>,
@@ -146,6 +154,7 @@ async fn get_practitioner(
     Ok(Json(wire::practitioner(&p)))
 }
 
+#[utoipa::path(patch, path = "/api/v1/practitioners/{id}", tag = "resources", security(("api_key" = [])), params(("id" = String, Path, description = "Practitioner id")), request_body = UpdatePractitionerRequest, responses((status = 200, body = Practitioner), OrgApiErrors))]
 async fn update_practitioner(
     State(state): State<AppState>,
     auth: Scoped<PractitionersWrite>,
@@ -162,6 +171,7 @@ async fn update_practitioner(
     Ok(Json(wire::practitioner(&updated)))
 }
 
+#[utoipa::path(delete, path = "/api/v1/practitioners/{id}", tag = "resources", security(("api_key" = [])), params(("id" = String, Path, description = "Practitioner id")), responses((status = 204, description = "Deleted"), (status = 409, body = ErrorBody, description = "has_upcoming_bookings: deactivate instead"), OrgApiErrors))]
 async fn delete_practitioner(
     State(state): State<AppState>,
     auth: Scoped<PractitionersWrite>,
@@ -176,6 +186,7 @@ async fn delete_practitioner(
 }
 
 /// Customers, newest first.
+#[utoipa::path(get, path = "/api/v1/customers", tag = "resources", security(("api_key" = [])), params(PageQuery), responses((status = 200, body = Page<cadence_shared::Customer>, description = "Newest first"), OrgApiErrors))]
 async fn list_customers(
     State(state): State<AppState>,
     auth: Scoped<CustomersRead>,
@@ -191,6 +202,7 @@ async fn list_customers(
 }
 
 /// A customer with their bookings (the first 100, by start).
+#[utoipa::path(get, path = "/api/v1/customers/{id}", tag = "resources", security(("api_key" = [])), params(("id" = String, Path, description = "Customer id")), responses((status = 200, body = CustomerDetail), OrgApiErrors))]
 async fn get_customer(
     State(state): State<AppState>,
     auth: Scoped<CustomersRead>,
@@ -206,10 +218,12 @@ async fn get_customer(
     }))
 }
 
+#[utoipa::path(get, path = "/api/v1/org", tag = "resources", security(("api_key" = [])), responses((status = 200, body = Org), OrgApiErrors))]
 async fn get_org(auth: Scoped<OrgRead>) -> Result<Json<Org>, ApiError> {
     Ok(Json(wire::org(&auth.org)))
 }
 
+#[utoipa::path(patch, path = "/api/v1/org", tag = "resources", security(("api_key" = [])), request_body = UpdateOrgRequest, responses((status = 200, body = Org), OrgApiErrors))]
 async fn update_org(
     State(state): State<AppState>,
     auth: Scoped<OrgWrite>,

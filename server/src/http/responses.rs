@@ -96,7 +96,8 @@ pub fn check_limit(limit: Option<u32>) -> Result<u32, ApiError> {
 }
 
 /// `?limit=&cursor=` of every list.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageQuery {
     pub limit: Option<u32>,
     pub cursor: Option<String>,
