@@ -21,6 +21,7 @@ pub struct Config {
     /// How long request log entries are kept.
     pub request_log_retention: chrono::Duration,
     pub rate_limits: crate::rate_limit::RateLimitConfig,
+    pub webhooks: crate::webhooks::worker::WorkerConfig,
 }
 
 impl Default for Config {
@@ -30,6 +31,7 @@ impl Default for Config {
             request_timeout: Duration::from_secs(30),
             request_log_retention: chrono::Duration::days(30),
             rate_limits: Default::default(),
+            webhooks: Default::default(),
         }
     }
 }
@@ -65,6 +67,8 @@ pub async fn serve_routes(
 ) -> anyhow::Result<()> {
     let (request_log, log_writer) = request_log::start(store.clone());
     let rate_limits = Arc::new(crate::rate_limit::RateLimits::new(config.rate_limits.clone()));
+    let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
+    let worker = crate::webhooks::worker::start(store.clone(), config.webhooks.clone(), worker_stopped);
     let housekeeping =
         crate::housekeeping::start(store.clone(), config.request_log_retention, rate_limits.clone());
     let state = AppState { store, config: Arc::new(config), request_log, rate_limits };
@@ -73,6 +77,8 @@ pub async fn serve_routes(
         .with_graceful_shutdown(shutdown)
         .await?;
     housekeeping.abort();
+    let _ = stop_worker.send(true);
+    let _ = worker.await;
     // The router (and with it every sender of the request log) is gone now: the writer
     // drains what is queued and ends.
     let _ = log_writer.await;

@@ -7,6 +7,7 @@ use crate::keys::{ALL_SCOPES, generate_api_key};
 use crate::rate_limit::RateLimitConfig;
 use crate::store::{self, NewApiKey, NewOrg};
 use crate::validation::{check_slug, check_timezone};
+use crate::webhooks::worker::WorkerConfig;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use std::io::IsTerminal;
@@ -70,6 +71,13 @@ struct ServeArgs {
     /// Requests per minute per org on the org API.
     #[arg(long, env = "CADENCE_ORG_RATE_LIMIT", default_value_t = NonZeroU32::new(1200).unwrap())]
     org_rate_limit: NonZeroU32,
+    /// Let webhook URLs be http:// and point at private/loopback addresses (development
+    /// and tests only).
+    #[arg(long, env = "CADENCE_WEBHOOK_ALLOW_PRIVATE", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false)]
+    webhook_allow_private: bool,
+    /// Milliseconds between polls of the webhook outbox.
+    #[arg(long, env = "CADENCE_WEBHOOK_POLL_MS", default_value_t = 1000)]
+    webhook_poll_ms: u64,
     /// Reverse proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For is believed.
     #[arg(long, env = "CADENCE_TRUSTED_PROXIES", value_delimiter = ',')]
     trusted_proxies: Vec<ipnet::IpNet>,
@@ -220,6 +228,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             org_per_minute: args.org_rate_limit,
             trusted_proxies: args.trusted_proxies,
         },
+        webhooks: WorkerConfig {
+            allow_private: args.webhook_allow_private,
+            poll_interval: Duration::from_millis(args.webhook_poll_ms.max(10)),
+            ..WorkerConfig::default()
+        },
     };
+    if args.webhook_allow_private {
+        tracing::warn!(
+            "CADENCE_WEBHOOK_ALLOW_PRIVATE is on: webhooks may go to http:// and private addresses"
+        );
+    }
     app::serve(listener, store, config, app::shutdown_signal()).await
 }

@@ -23,4 +23,5 @@ pub mod store;
 #[cfg(feature = "test-support")]
 pub mod testing;
 pub mod validation;
+pub mod webhooks;
 pub mod wire;

@@ -348,3 +348,83 @@ mod tests {
         );
     }
 }
+
+/// One webhook request as a receiver got it.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub headers: axum::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Received {
+    pub fn header(&self, name: &str) -> &str {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("")
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).expect("a JSON webhook body")
+    }
+}
+
+/// A webhook receiver on loopback that records what it gets and answers with `status`
+/// (changeable while it runs), after `delay`.
+pub struct Receiver {
+    /// `http://127.0.0.1:PORT/hook`
+    pub url: String,
+    pub received: Arc<std::sync::Mutex<Vec<Received>>>,
+    pub status: Arc<std::sync::atomic::AtomicU16>,
+    server: JoinHandle<()>,
+}
+
+impl Receiver {
+    pub async fn start(delay: std::time::Duration) -> Receiver {
+        use std::sync::atomic::{AtomicU16, Ordering};
+        let received: Arc<std::sync::Mutex<Vec<Received>>> = Arc::default();
+        let status = Arc::new(AtomicU16::new(200));
+        let (r, s) = (received.clone(), status.clone());
+        let app = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                let (r, s) = (r.clone(), s.clone());
+                async move {
+                    tokio::time::sleep(delay).await;
+                    r.lock().unwrap().push(Received { headers, body: body.to_vec() });
+                    let code = axum::http::StatusCode::from_u16(s.load(Ordering::SeqCst)).unwrap();
+                    (code, "received")
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind receiver");
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Receiver { url, received, status, server }
+    }
+
+    /// Everything received so far.
+    pub fn all(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+
+    /// Waits (up to `timeout`) until `n` distinct events (by `webhook-id`) have arrived.
+    pub async fn wait_for_events(&self, n: usize, timeout: std::time::Duration) -> Vec<Received> {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            let all = self.all();
+            let mut ids: Vec<&str> = all.iter().map(|r| r.header("webhook-id")).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            if ids.len() >= n || std::time::Instant::now() > deadline {
+                return all;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}

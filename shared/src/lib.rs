@@ -10,6 +10,9 @@ pub mod error;
 pub mod org;
 pub mod resources;
 pub mod schedule;
+#[cfg(feature = "signatures")]
+pub mod signatures;
+pub mod webhooks;
 
 pub use account::{
     ApiKey, ChangePasswordRequest, CreateApiKeyRequest, LoginRequest, MeResponse, SessionResponse,
@@ -27,3 +30,6 @@ pub use resources::{
     UpdatePractitionerRequest, UpdateServiceRequest,
 };
 pub use schedule::{ClockTime, DateOverride, Interval, WeeklyHours};
+#[cfg(feature = "signatures")]
+pub use signatures::{sign_payload, sign_standard, verify_signature, verify_standard};
+pub use webhooks::{CreateWebhookRequest, WebhookAttempt, WebhookEndpoint};

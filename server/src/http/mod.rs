@@ -6,6 +6,7 @@
 //! | [`public`] | `/api/v1/public/orgs/{slug}…`, `/api/v1/public/bookings/{id}…` (manage token) | none; CORS open |
 //! | [`bookings`] | `/api/v1/availability`, `/api/v1/bookings…` | API key (`bookings:*`) |
 //! | [`resources`] | `/api/v1/services…`, `/practitioners…`, `/customers…`, `/org` | API key (scopes) |
+//! | [`webhooks`] | `/api/v1/webhooks…` | API key (`webhooks:manage`) |
 //! | [`account`] | `/api/v1/auth/…`, `/api/v1/api-keys…` | session token (signup/login: none) |
 //! | [`pages`]  | `GET /{slug}` booking page, `/widget/*` | none                         |
 //!
@@ -25,6 +26,7 @@ mod pages;
 mod public;
 mod resources;
 mod responses;
+mod webhooks;
 
 use crate::app::{AppState, Config};
 use crate::error::ApiError;
@@ -49,6 +51,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(bookings::router())
         .merge(resources::router())
         .merge(account::router())
+        .merge(webhooks::router())
         .merge(openapi::router())
 }
 

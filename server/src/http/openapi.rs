@@ -24,6 +24,7 @@ use utoipa_axum::routes;
         (name = "public", description = "Keyless booking surface for browsers, rate limited per client"),
         (name = "bookings", description = "Org API: availability and bookings"),
         (name = "resources", description = "Org API: services, practitioners, customers, the org"),
+        (name = "webhooks", description = "Org API: webhook endpoints and their deliveries"),
         (name = "account", description = "Accounts, sessions and API keys"),
         (name = "operations", description = "Health and this document"),
     ),

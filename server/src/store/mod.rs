@@ -226,6 +226,52 @@ pub trait Store: Send + Sync {
     /// Replaces the hash of a booking's manage token.
     async fn set_manage_token_hash(&self, booking_id: &str, hash: &str) -> Result<(), StoreError>;
 
+    // ---- webhooks -----------------------------------------------------------------
+    async fn create_webhook_endpoint(
+        &self,
+        e: &NewWebhookEndpoint,
+    ) -> Result<WebhookEndpointRecord, StoreError>;
+    /// The org's endpoints (not deleted), newest first.
+    async fn list_webhook_endpoints(&self, org_id: &str) -> Result<Vec<WebhookEndpointRecord>, StoreError>;
+    async fn get_webhook_endpoint(
+        &self,
+        org_id: &str,
+        id: &str,
+    ) -> Result<Option<WebhookEndpointRecord>, StoreError>;
+    /// Deletes an endpoint; its pending deliveries fail.
+    async fn delete_webhook_endpoint(
+        &self,
+        org_id: &str,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Writes a `webhook.test` event with a delivery to this endpoint only; returns its id.
+    async fn create_test_event(
+        &self,
+        org_id: &str,
+        endpoint_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String, StoreError>;
+    /// The newest attempts to deliver to an endpoint.
+    async fn list_webhook_attempts(
+        &self,
+        org_id: &str,
+        endpoint_id: &str,
+        limit: u32,
+    ) -> Result<Vec<AttemptView>, StoreError>;
+    /// Claims up to `limit` due deliveries, each the oldest pending one of its booking for its
+    /// endpoint (so a booking's events arrive in order), locking them until `lock_until`.
+    /// On Postgres rows locked by another process are skipped, so processes never claim the
+    /// same delivery.
+    async fn claim_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        lock_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<ClaimedDelivery>, StoreError>;
+    /// Records an attempt and moves the delivery on (and disables its endpoint if told to).
+    async fn record_attempt(&self, attempt: &AttemptRecord) -> Result<(), StoreError>;
+
     // ---- idempotency --------------------------------------------------------------
     /// Claims `key` in `scope` for a request whose canonical hash is `request_hash`.
     /// Records past `expires_at` are gone; in-flight ones older than `abandoned_before`

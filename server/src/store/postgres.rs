@@ -37,6 +37,9 @@ const CUSTOMERS: &str = "SELECT c.*, \
      (SELECT MAX(b.start_at) FROM bookings b WHERE b.customer_id = c.id) AS last_booking_at \
      FROM customers c";
 
+/// Claiming webhook deliveries: skip rows another process has locked.
+const SKIP_LOCKED: &str = " FOR UPDATE OF d SKIP LOCKED";
+
 pub struct PgStore {
     pool: PgPool,
 }

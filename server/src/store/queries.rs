@@ -9,6 +9,8 @@
 //!   linked ids and date overrides along as JSON arrays (one round trip instead of three),
 //!   ending where a WHERE clause can follow,
 //! - `const CUSTOMERS: &str`, customers with their booking count and latest booking,
+//! - `const SKIP_LOCKED: &str` (` FOR UPDATE OF d SKIP LOCKED` on Postgres) for claiming
+//!   webhook deliveries,
 //! - `fn begin_write(&self)`, the write transaction (`BEGIN IMMEDIATE` on SQLite),
 //! - a `pool` field.
 
@@ -934,6 +936,205 @@ macro_rules! impl_store {
                     .await
                     .map_err(map_err)?;
                 Ok(())
+            }
+
+            async fn create_webhook_endpoint(&self, e: &NewWebhookEndpoint) -> Result<WebhookEndpointRecord, StoreError> {
+                let row: WebhookEndpointRow = sqlx::query_as(
+                    "INSERT INTO webhook_endpoints (id, org_id, url, events, description, secret, active, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7) RETURNING *",
+                )
+                .bind($crate::ids::new_id("wh"))
+                .bind(&e.org_id)
+                .bind(&e.url)
+                .bind(Json(&e.events))
+                .bind(&e.description)
+                .bind(&e.secret)
+                .bind(Ts(crate::clock::now()))
+                .fetch_one(&self.pool)
+                .await
+                .map_err(map_err)?;
+                Ok(row.into())
+            }
+
+            async fn list_webhook_endpoints(&self, org_id: &str) -> Result<Vec<WebhookEndpointRecord>, StoreError> {
+                let rows: Vec<WebhookEndpointRow> = sqlx::query_as(
+                    "SELECT * FROM webhook_endpoints WHERE org_id = $1 AND deleted_at IS NULL ORDER BY id DESC",
+                )
+                .bind(org_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn get_webhook_endpoint(&self, org_id: &str, id: &str) -> Result<Option<WebhookEndpointRecord>, StoreError> {
+                let row: Option<WebhookEndpointRow> = sqlx::query_as(
+                    "SELECT * FROM webhook_endpoints WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL",
+                )
+                .bind(org_id)
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(map_err)?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn delete_webhook_endpoint(&self, org_id: &str, id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+                let mut tx = self.begin_write().await?;
+                let done = sqlx::query(
+                    "UPDATE webhook_endpoints SET deleted_at = $3, active = FALSE \
+                     WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL",
+                )
+                .bind(org_id)
+                .bind(id)
+                .bind(Ts(now))
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                sqlx::query("UPDATE webhook_deliveries SET state = 'failed', updated_at = $2 WHERE endpoint_id = $1 AND state = 'pending'")
+                    .bind(id)
+                    .bind(Ts(now))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                tx.commit().await.map_err(map_err)
+            }
+
+            async fn create_test_event(&self, org_id: &str, endpoint_id: &str, now: DateTime<Utc>) -> Result<String, StoreError> {
+                let event_id = $crate::ids::new_id("evt");
+                let payload = serde_json::json!({
+                    "id": event_id, "type": "webhook.test", "created_at": now,
+                    "data": { "message": "A test event from Cadence." },
+                });
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "INSERT INTO webhook_events (id, org_id, type, booking_id, payload, created_at) \
+                     VALUES ($1, $2, 'webhook.test', NULL, $3, $4)",
+                )
+                .bind(&event_id)
+                .bind(org_id)
+                .bind(Json(&payload))
+                .bind(Ts(now))
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                sqlx::query(
+                    "INSERT INTO webhook_deliveries (id, event_id, endpoint_id, state, attempts, next_attempt_at, created_at, updated_at) \
+                     VALUES ('dlv_' || substr($1, 5) || '_' || substr($2, 4), $1, $2, 'pending', 0, $3, $3, $3)",
+                )
+                .bind(&event_id)
+                .bind(endpoint_id)
+                .bind(Ts(now))
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(event_id)
+            }
+
+            async fn list_webhook_attempts(
+                &self,
+                org_id: &str,
+                endpoint_id: &str,
+                limit: u32,
+            ) -> Result<Vec<AttemptView>, StoreError> {
+                let rows: Vec<AttemptRow> = sqlx::query_as(
+                    "SELECT a.id, d.event_id, e.type AS event_type, d.state AS delivery_state, a.attempted_at, \
+                     a.response_status, a.latency_ms, a.error, a.response_excerpt \
+                     FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id \
+                     JOIN webhook_events e ON e.id = d.event_id JOIN webhook_endpoints w ON w.id = d.endpoint_id \
+                     WHERE w.org_id = $1 AND w.id = $2 ORDER BY a.id DESC LIMIT $3",
+                )
+                .bind(org_id)
+                .bind(endpoint_id)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(map_err)?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn claim_deliveries(
+                &self,
+                now: DateTime<Utc>,
+                lock_until: DateTime<Utc>,
+                limit: u32,
+            ) -> Result<Vec<ClaimedDelivery>, StoreError> {
+                let mut tx = self.begin_write().await?;
+                let rows: Vec<ClaimRow> = sqlx::query_as(&format!(
+                    "SELECT d.id, d.attempts, e.id AS event_id, e.type AS event_type, e.payload, w.id AS endpoint_id, \
+                     w.url, w.secret, w.active, w.deleted_at \
+                     FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id \
+                     JOIN webhook_endpoints w ON w.id = d.endpoint_id \
+                     WHERE d.state = 'pending' AND d.next_attempt_at <= $1 \
+                     AND (d.locked_until IS NULL OR d.locked_until <= $1) \
+                     AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d2 JOIN webhook_events e2 ON e2.id = d2.event_id \
+                         WHERE d2.endpoint_id = d.endpoint_id AND d2.state = 'pending' \
+                         AND e2.booking_id = e.booking_id AND d2.event_id < d.event_id) \
+                     ORDER BY d.next_attempt_at, d.id LIMIT $2{SKIP_LOCKED}"
+                ))
+                .bind(Ts(now))
+                .bind(i64::from(limit))
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                for r in &rows {
+                    sqlx::query("UPDATE webhook_deliveries SET locked_until = $2, updated_at = $3 WHERE id = $1")
+                        .bind(&r.id)
+                        .bind(Ts(lock_until))
+                        .bind(Ts(now))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                }
+                tx.commit().await.map_err(map_err)?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn record_attempt(&self, a: &AttemptRecord) -> Result<(), StoreError> {
+                let (state, next_at) = match a.next {
+                    DeliveryNext::Succeeded => ("succeeded", a.attempted_at),
+                    DeliveryNext::RetryAt(at) => ("pending", at),
+                    DeliveryNext::Failed => ("failed", a.attempted_at),
+                };
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    "INSERT INTO webhook_attempts (id, delivery_id, attempted_at, response_status, latency_ms, error, \
+                     response_excerpt) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind($crate::ids::new_id("att"))
+                .bind(&a.delivery_id)
+                .bind(Ts(a.attempted_at))
+                .bind(a.response_status.map(i32::from))
+                .bind(int(a.latency_ms))
+                .bind(&a.error)
+                .bind(&a.response_excerpt)
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                sqlx::query(
+                    "UPDATE webhook_deliveries SET attempts = attempts + 1, state = $2, next_attempt_at = $3, \
+                     locked_until = NULL, updated_at = $4 WHERE id = $1",
+                )
+                .bind(&a.delivery_id)
+                .bind(state)
+                .bind(Ts(next_at))
+                .bind(Ts(a.attempted_at))
+                .execute(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                if let Some((endpoint_id, reason)) = &a.disable_endpoint {
+                    sqlx::query("UPDATE webhook_endpoints SET active = FALSE, disabled_reason = $2 WHERE id = $1")
+                        .bind(endpoint_id)
+                        .bind(reason)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                }
+                tx.commit().await.map_err(map_err)
             }
 
             async fn idempotency_begin(

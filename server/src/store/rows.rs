@@ -283,3 +283,91 @@ impl From<CustomerRow> for CustomerRecord {
         }
     }
 }
+
+#[derive(sqlx::FromRow)]
+pub struct WebhookEndpointRow {
+    pub id: String,
+    pub org_id: String,
+    pub url: String,
+    pub events: Json<Vec<String>>,
+    pub description: Option<String>,
+    pub secret: String,
+    pub active: bool,
+    pub disabled_reason: Option<String>,
+    pub created_at: Ts,
+}
+
+impl From<WebhookEndpointRow> for WebhookEndpointRecord {
+    fn from(r: WebhookEndpointRow) -> Self {
+        WebhookEndpointRecord {
+            id: r.id,
+            org_id: r.org_id,
+            url: r.url,
+            events: r.events.0,
+            description: r.description,
+            secret: r.secret,
+            active: r.active,
+            disabled_reason: r.disabled_reason,
+            created_at: r.created_at.0,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct ClaimRow {
+    pub id: String,
+    pub attempts: i32,
+    pub event_id: String,
+    pub event_type: String,
+    pub payload: Json<serde_json::Value>,
+    pub endpoint_id: String,
+    pub url: String,
+    pub secret: String,
+    pub active: bool,
+    pub deleted_at: Option<Ts>,
+}
+
+impl From<ClaimRow> for ClaimedDelivery {
+    fn from(r: ClaimRow) -> Self {
+        ClaimedDelivery {
+            id: r.id,
+            attempts: u32::try_from(r.attempts).unwrap_or(0),
+            event_id: r.event_id,
+            event_type: r.event_type,
+            payload: r.payload.0,
+            endpoint_id: r.endpoint_id,
+            url: r.url,
+            secret: r.secret,
+            endpoint_usable: r.active && r.deleted_at.is_none(),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct AttemptRow {
+    pub id: String,
+    pub event_id: String,
+    pub event_type: String,
+    pub delivery_state: String,
+    pub attempted_at: Ts,
+    pub response_status: Option<i32>,
+    pub latency_ms: i32,
+    pub error: Option<String>,
+    pub response_excerpt: Option<String>,
+}
+
+impl From<AttemptRow> for AttemptView {
+    fn from(r: AttemptRow) -> Self {
+        AttemptView {
+            id: r.id,
+            event_id: r.event_id,
+            event_type: r.event_type,
+            delivery_state: r.delivery_state,
+            attempted_at: r.attempted_at.0,
+            response_status: r.response_status.and_then(|s| u16::try_from(s).ok()),
+            latency_ms: u32::try_from(r.latency_ms).unwrap_or(0),
+            error: r.error,
+            response_excerpt: r.response_excerpt,
+        }
+    }
+}

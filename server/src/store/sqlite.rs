@@ -41,6 +41,9 @@ const CUSTOMERS: &str = "SELECT c.*, \
      (SELECT MAX(b.start_at) FROM bookings b WHERE b.customer_id = c.id) AS last_booking_at \
      FROM customers c";
 
+/// Claiming webhook deliveries: the write lock already serialises claims.
+const SKIP_LOCKED: &str = "";
+
 pub struct SqliteStore {
     pool: SqlitePool,
 }

@@ -1,0 +1,207 @@
+//! The delivery worker: claims due deliveries from the outbox, sends them, records the
+//! attempt, schedules the retry. Runs inside every server process; on Postgres several
+//! processes share the work without sending one delivery twice (see `claim_deliveries`).
+
+use super::ssrf::{self, GuardedResolver};
+use crate::store::{AttemptRecord, ClaimedDelivery, DeliveryNext, Store};
+use cadence_shared::{sign_payload, sign_standard};
+use chrono::Utc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::watch;
+use tokio::task::{JoinHandle, JoinSet};
+
+/// How the worker runs (tests shorten the waits).
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// How often the outbox is polled.
+    pub poll_interval: Duration,
+    /// Waits between attempts; attempts = len + 1.
+    pub retry_schedule: Vec<Duration>,
+    /// `CADENCE_WEBHOOK_ALLOW_PRIVATE`: no SSRF guard, http:// allowed.
+    pub allow_private: bool,
+    /// Per-request timeout.
+    pub timeout: Duration,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            poll_interval: Duration::from_secs(1),
+            retry_schedule: super::RETRY_SCHEDULE.to_vec(),
+            allow_private: false,
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+const BATCH: u32 = 32;
+const EXCERPT_BYTES: usize = 512;
+
+/// Starts the worker; it stops when `shutdown` turns true (in-flight deliveries finish).
+pub fn start(
+    store: Arc<dyn Store>,
+    config: WorkerConfig,
+    mut shutdown: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(config.timeout)
+            .user_agent(concat!("Cadence-Webhooks/", env!("CARGO_PKG_VERSION")));
+        if !config.allow_private {
+            builder = builder.dns_resolver(Arc::new(GuardedResolver));
+        }
+        let client = match builder.build() {
+            Ok(c) => c,
+            Err(err) => {
+                tracing::error!(error = %err, "webhook client could not be built; no deliveries");
+                return;
+            }
+        };
+        loop {
+            // Drain what is due, then wait for the next poll.
+            loop {
+                let now = Utc::now();
+                // A lock outlives the request timeout, so a live worker never loses it.
+                let lock =
+                    chrono::Duration::from_std(config.timeout * 3).unwrap_or(chrono::Duration::seconds(30));
+                let batch = match store.claim_deliveries(now, now + lock, BATCH).await {
+                    Ok(b) => b,
+                    Err(err) => {
+                        tracing::warn!(error = %err, "claiming webhook deliveries failed");
+                        break;
+                    }
+                };
+                if batch.is_empty() {
+                    break;
+                }
+                let mut sends = JoinSet::new();
+                for d in batch {
+                    let (store, client, config) = (store.clone(), client.clone(), config.clone());
+                    sends.spawn(async move { deliver(store.as_ref(), &client, &config, d).await });
+                }
+                while sends.join_next().await.is_some() {}
+            }
+            tokio::select! {
+                () = tokio::time::sleep(config.poll_interval) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    })
+}
+
+/// One attempt at one delivery, recorded whatever happens.
+async fn deliver(store: &dyn Store, client: &reqwest::Client, config: &WorkerConfig, d: ClaimedDelivery) {
+    let started = Instant::now();
+    let attempted_at = crate::clock::now();
+    let mut attempt = AttemptRecord {
+        delivery_id: d.id.clone(),
+        attempted_at,
+        response_status: None,
+        latency_ms: 0,
+        error: None,
+        response_excerpt: None,
+        next: DeliveryNext::Failed,
+        disable_endpoint: None,
+    };
+    match send(client, config, &d).await {
+        _ if !d.endpoint_usable => attempt.error = Some("endpoint disabled or deleted".into()),
+        Ok((status, excerpt)) => {
+            attempt.response_status = Some(status);
+            attempt.response_excerpt = Some(excerpt);
+            attempt.next = if (200..300).contains(&status) {
+                DeliveryNext::Succeeded
+            } else if status == 410 {
+                attempt.disable_endpoint =
+                    Some((d.endpoint_id.clone(), "the receiver answered 410 Gone".into()));
+                DeliveryNext::Failed
+            } else {
+                retry(config, &d)
+            };
+        }
+        Err(error) => {
+            attempt.error = Some(error);
+            attempt.next = retry(config, &d);
+        }
+    }
+    attempt.latency_ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
+    tracing::info!(
+        event_id = %d.event_id, endpoint_id = %d.endpoint_id, status = ?attempt.response_status,
+        error = ?attempt.error, next = ?attempt.next, "webhook attempt"
+    );
+    if let Err(err) = store.record_attempt(&attempt).await {
+        // The lock expires and the delivery is claimed again: at-least-once.
+        tracing::warn!(error = %err, delivery_id = %d.id, "recording a webhook attempt failed");
+    }
+}
+
+/// The next attempt with ±20% jitter, or failure once the schedule is used up. Counted
+/// from the precise time and rounded up to a whole second (what SQLite stores), so a
+/// retry is never due before its wait is over.
+fn retry(config: &WorkerConfig, d: &ClaimedDelivery) -> DeliveryNext {
+    match config.retry_schedule.get(d.attempts as usize) {
+        Some(wait) => {
+            let jittered = wait.mul_f64(0.8 + 0.4 * rand::random::<f64>());
+            let at = Utc::now() + chrono::Duration::from_std(jittered).unwrap_or(chrono::Duration::hours(1));
+            let secs = at.timestamp() + i64::from(at.timestamp_subsec_nanos() > 0);
+            DeliveryNext::RetryAt(chrono::DateTime::from_timestamp(secs, 0).unwrap_or(at))
+        }
+        None => DeliveryNext::Failed,
+    }
+}
+
+/// POSTs the event; the receiver's status and the first bytes of its answer.
+async fn send(
+    client: &reqwest::Client,
+    config: &WorkerConfig,
+    d: &ClaimedDelivery,
+) -> Result<(u16, String), String> {
+    if !d.endpoint_usable {
+        return Err("endpoint disabled or deleted".into());
+    }
+    // Literal IP hosts bypass the resolver: check them here (and the scheme) every time.
+    ssrf::check_url(&d.url, config.allow_private).map_err(|e| format!("refused: {e}"))?;
+    let body = serde_json::to_vec(&d.payload).map_err(|e| e.to_string())?;
+    let timestamp = Utc::now().timestamp();
+    let mut req = client
+        .post(&d.url)
+        .header("content-type", "application/json")
+        .header("x-cadence-event", &d.event_type)
+        .header("x-cadence-signature", sign_payload(&d.secret, &body))
+        .header("webhook-id", &d.event_id)
+        .header("webhook-timestamp", timestamp.to_string());
+    if let Some(sig) = sign_standard(&d.secret, &d.event_id, timestamp, &body) {
+        req = req.header("webhook-signature", sig);
+    }
+    let mut res = req.body(body).send().await.map_err(describe)?;
+    let status = res.status().as_u16();
+    let mut excerpt = Vec::new();
+    while excerpt.len() < EXCERPT_BYTES {
+        match res.chunk().await {
+            Ok(Some(chunk)) => excerpt.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    excerpt.truncate(EXCERPT_BYTES);
+    Ok((status, String::from_utf8_lossy(&excerpt).into_owned()))
+}
+
+/// A transport error in words, with its cause chain (e.g. the SSRF refusal).
+fn describe(err: reqwest::Error) -> String {
+    let kind = if err.is_timeout() {
+        "timeout"
+    } else if err.is_connect() {
+        "connection failed"
+    } else {
+        "request failed"
+    };
+    let mut text = kind.to_owned();
+    let mut source = std::error::Error::source(&err);
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}

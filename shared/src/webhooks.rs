@@ -1,0 +1,52 @@
+//! Webhook endpoints on the wire.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// `POST /webhooks`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateWebhookRequest {
+    /// `https://` URL that receives the events.
+    pub url: String,
+    /// `booking.created`, `booking.cancelled`, `booking.rescheduled`, or `["*"]` for all.
+    pub events: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// A webhook endpoint; `secret` only in the response that created it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookEndpoint {
+    pub id: String,
+    pub url: String,
+    pub events: Vec<String>,
+    pub description: Option<String>,
+    /// False once disabled (the receiver answered 410 Gone).
+    pub active: bool,
+    pub disabled_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+/// One delivery attempt of one event to an endpoint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookAttempt {
+    pub id: String,
+    pub event_id: String,
+    pub event_type: String,
+    /// `pending` (will be retried), `succeeded` or `failed`: the delivery's state now.
+    pub delivery_state: String,
+    pub attempted_at: DateTime<Utc>,
+    /// The receiver's HTTP status, if it answered.
+    pub response_status: Option<u16>,
+    pub latency_ms: u32,
+    /// Network error, timeout or refusal, if any.
+    pub error: Option<String>,
+    /// The first bytes of the response body.
+    pub response_excerpt: Option<String>,
+}
