@@ -18,6 +18,8 @@ cadence_server::both_backends!(
     gone_disables_the_endpoint,
     ssrf_targets_are_refused_without_the_allow_flag,
     test_event_and_tenant_isolation,
+    redirects_are_not_followed_and_retries_end_in_failure,
+    a_bookings_events_stay_in_order_across_retries,
 );
 
 fn fast(allow_private: bool) -> Config {
@@ -352,5 +354,142 @@ async fn test_event_and_tenant_isolation(backend: Backend) {
     c.book(8, 9, "d@example.com").await;
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(rx.all().len(), 1);
+    c.app.stop().await;
+}
+
+/// Four workers with their own Postgres pools start at the same instant on 100 pending
+/// deliveries: claims race for real, and still each event is delivered exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_workers_on_postgres_deliver_each_event_once() {
+    use cadence_server::store::{PgStore, Store};
+    use std::sync::Arc;
+    let quiet = Config {
+        webhooks: WorkerConfig {
+            poll_interval: Duration::from_secs(3600),
+            allow_private: true,
+            ..WorkerConfig::default()
+        },
+        ..Config::default()
+    };
+    let app = TestApp::spawn_with(Backend::Postgres, quiet).await;
+    let a = seed_org(app.store.as_ref(), "clinic-a", "Europe/Berlin").await;
+    let c = Ctx { app, a };
+    let rx = Receiver::start(Duration::from_millis(5)).await;
+    c.subscribe(&rx.url, json!(["booking.created"])).await;
+    for i in 0..100 {
+        c.book(10 + i / 18, 8 + (i % 18) as u32 / 2 + 0, &format!("race{i}@example.com")).await;
+    }
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let config = WorkerConfig {
+        poll_interval: Duration::from_millis(10),
+        allow_private: true,
+        ..WorkerConfig::default()
+    };
+    let mut workers = Vec::new();
+    for _ in 0..4 {
+        let store: Arc<dyn Store> = Arc::new(PgStore::connect(&c.app.db.url).await.unwrap());
+        workers.push((store, config.clone(), stopped.clone()));
+    }
+    let handles: Vec<_> = workers
+        .into_iter()
+        .map(|(store, config, stopped)| cadence_server::webhooks::worker::start(store, config, stopped))
+        .collect();
+    rx.wait_for_events(100, Duration::from_secs(30)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let _ = stop.send(true);
+    for h in handles {
+        h.await.unwrap();
+    }
+    let mut per_event: std::collections::HashMap<String, usize> = Default::default();
+    for r in rx.all() {
+        *per_event.entry(r.header("webhook-id").to_owned()).or_default() += 1;
+    }
+    assert_eq!(per_event.len(), 100);
+    let twice: Vec<_> = per_event.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "delivered more than once: {twice:?}");
+    c.app.stop().await;
+}
+
+async fn redirects_are_not_followed_and_retries_end_in_failure(backend: Backend) {
+    let mut config = fast(true);
+    config.webhooks.retry_schedule = vec![Duration::from_millis(100); 2];
+    let app = TestApp::spawn_with(backend, config).await;
+    let a = seed_org(app.store.as_ref(), "clinic-a", "Europe/Berlin").await;
+    let c = Ctx { app, a };
+    let target = Receiver::start(Duration::ZERO).await;
+    // A receiver that redirects every request to `target`.
+    let redirect_to = target.url.clone();
+    let redirector = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move || {
+            let to = redirect_to.clone();
+            async move { (StatusCode::TEMPORARY_REDIRECT, [("location", to)], "elsewhere") }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move { axum::serve(listener, redirector).await.unwrap() });
+    let endpoint = c.subscribe(&url, json!(["*"])).await;
+    c.book(9, 9, "redirect@example.com").await;
+    let wh = endpoint["id"].as_str().unwrap();
+    let mut attempts = Vec::new();
+    for _ in 0..200 {
+        let page: Value = c
+            .call(Method::GET, &format!("/api/v1/webhooks/{wh}/deliveries"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        attempts = page["data"].as_array().unwrap().clone();
+        if attempts.len() == 3 && attempts.iter().all(|a| a["delivery_state"] == "failed") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(attempts.len(), 3, "1 attempt + 2 retries, then no more: {attempts:?}");
+    assert!(attempts.iter().all(|a| a["response_status"] == 307));
+    assert!(attempts.iter().all(|a| a["delivery_state"] == "failed"), "{attempts:?}");
+    assert!(target.all().is_empty(), "the redirect was not followed");
+    server.abort();
+    c.app.stop().await;
+}
+
+async fn a_bookings_events_stay_in_order_across_retries(backend: Backend) {
+    let c = Ctx::new(backend, true).await;
+    let rx = Receiver::start(Duration::ZERO).await;
+    rx.status.store(500, std::sync::atomic::Ordering::SeqCst);
+    c.subscribe(&rx.url, json!(["*"])).await;
+    let b = c.book(11, 9, "order@example.com").await;
+    let id = b["id"].as_str().unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // While the first event waits for its retry, the booking changes twice more.
+    let later = (chrono::Utc::now() + chrono::Duration::days(11)).format("%Y-%m-%dT12:00:00Z").to_string();
+    c.call(Method::POST, &format!("/api/v1/bookings/{id}/reschedule"))
+        .json(&json!({"start": later}))
+        .send()
+        .await
+        .unwrap();
+    c.call(Method::POST, &format!("/api/v1/bookings/{id}/cancel")).send().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before: Vec<String> =
+        rx.all().iter().map(|r| r.json()["type"].as_str().unwrap().to_owned()).collect();
+    assert!(before.iter().all(|t| t == "booking.created"), "later events wait for the first: {before:?}");
+    rx.status.store(200, std::sync::atomic::Ordering::SeqCst);
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let all = rx.all();
+        if all.iter().any(|r| r.json()["type"] == "booking.cancelled") || std::time::Instant::now() > deadline
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    // The order of first successful arrival: everything after the last 500 was answered 200.
+    let all = rx.all();
+    let firsts: Vec<String> =
+        all.iter().skip(before.len()).map(|r| r.json()["type"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(firsts, ["booking.created", "booking.rescheduled", "booking.cancelled"]);
     c.app.stop().await;
 }

@@ -2,73 +2,15 @@
 //! shutdown, clear start-up errors, and the operator subcommands.
 
 use cadence_server::testing::{Backend, TestDb};
-use std::path::PathBuf;
-use std::process::Stdio;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+
+mod support;
+use support::{cadence, start_demo, terminate};
 
 cadence_server::both_backends!(
     demo_serves_the_public_org_and_reseeding_is_idempotent,
     operator_commands_create_orgs_and_keys
 );
-
-/// The `cadence` binary cargo built beside this test (target/<profile>/cadence).
-fn cadence_bin() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let bin = exe.parent().and_then(|deps| deps.parent()).expect("target dir").join("cadence");
-    assert!(bin.exists(), "{} missing: build it with `cargo build -p cadence-server`", bin.display());
-    bin
-}
-
-fn cadence(args: &[&str]) -> Command {
-    let mut cmd = Command::new(cadence_bin());
-    cmd.args(args).env("CADENCE_LOG", "warn").stdin(Stdio::null()).kill_on_drop(true);
-    cmd
-}
-
-/// A running `cadence serve --demo` and what it printed.
-struct Demo {
-    child: Child,
-    base_url: String,
-    api_key: String,
-}
-
-async fn start_demo(database_url: &str) -> Demo {
-    let mut child = cadence(&["serve", "--demo", "--addr", "127.0.0.1:0", "--database-url", database_url])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start cadence");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut base_url, mut api_key) = (None, None);
-    while api_key.is_none() {
-        let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
-            .await
-            .expect("demo output within 60 s")
-            .unwrap()
-            .expect("demo printed its booking page and key");
-        if let Some(url) = line.trim().strip_prefix("Booking page:") {
-            base_url = Some(url.trim().trim_end_matches("/movela").to_owned());
-        }
-        if let Some(rest) = line.trim().strip_prefix("Demo API key:") {
-            api_key = rest.split_whitespace().next().map(str::to_owned);
-        }
-    }
-    Demo { child, base_url: base_url.expect("booking page URL printed"), api_key: api_key.unwrap() }
-}
-
-/// SIGTERM, then the process must exit 0 by itself.
-async fn terminate(mut child: Child) {
-    let pid = child.id().expect("running").to_string();
-    let status = std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    assert!(status.success());
-    let exit = tokio::time::timeout(Duration::from_secs(15), child.wait())
-        .await
-        .expect("exits after SIGTERM")
-        .unwrap();
-    assert!(exit.success(), "graceful shutdown exits 0, got {exit}");
-}
 
 async fn count(db: &TestDb, table: &str) -> i64 {
     let sql = format!("SELECT COUNT(*) FROM {table}");
@@ -86,7 +28,7 @@ async fn count(db: &TestDb, table: &str) -> i64 {
 
 async fn demo_serves_the_public_org_and_reseeding_is_idempotent(backend: Backend) {
     let db = TestDb::create(backend).await;
-    let demo = start_demo(&db.url).await;
+    let demo = start_demo(&db.url, &[]).await;
     assert!(demo.api_key.starts_with("ck_live_") && demo.api_key.len() >= 8 + 43, "{}", demo.api_key);
     let org: serde_json::Value = reqwest::get(format!("{}/api/v1/public/orgs/movela", demo.base_url))
         .await
@@ -101,7 +43,7 @@ async fn demo_serves_the_public_org_and_reseeding_is_idempotent(backend: Backend
     terminate(demo.child).await;
 
     // A second start seeds nothing new but mints a new key.
-    let again = start_demo(&db.url).await;
+    let again = start_demo(&db.url, &[]).await;
     let org2: serde_json::Value = reqwest::get(format!("{}/api/v1/public/orgs/movela", again.base_url))
         .await
         .unwrap()

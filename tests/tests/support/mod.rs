@@ -1,0 +1,66 @@
+//! Running the real `cadence` binary from tests.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// The `cadence` binary cargo built beside this test (target/<profile>/cadence).
+pub fn cadence_bin() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    let bin = exe.parent().and_then(|deps| deps.parent()).expect("target dir").join("cadence");
+    assert!(bin.exists(), "{} missing: build it with `cargo build -p cadence-server`", bin.display());
+    bin
+}
+
+pub fn cadence(args: &[&str]) -> Command {
+    let mut cmd = Command::new(cadence_bin());
+    cmd.args(args).env("CADENCE_LOG", "warn").stdin(Stdio::null()).kill_on_drop(true);
+    cmd
+}
+
+/// A running `cadence serve --demo` and what it printed.
+pub struct Demo {
+    pub child: Child,
+    pub base_url: String,
+    pub api_key: String,
+}
+
+/// Starts `cadence serve --demo` on a free port against `database_url`, with `extra` flags.
+pub async fn start_demo(database_url: &str, extra: &[&str]) -> Demo {
+    let mut args = vec!["serve", "--demo", "--addr", "127.0.0.1:0", "--database-url", database_url];
+    args.extend_from_slice(extra);
+    let mut child =
+        cadence(&args).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("start cadence");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut base_url, mut api_key) = (None, None);
+    while api_key.is_none() {
+        let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+            .await
+            .expect("demo output within 60 s")
+            .unwrap()
+            .expect("demo printed its booking page and key");
+        if let Some(url) = line.trim().strip_prefix("Booking page:") {
+            base_url = Some(url.trim().trim_end_matches("/movela").to_owned());
+        }
+        if let Some(rest) = line.trim().strip_prefix("Demo API key:") {
+            api_key = rest.split_whitespace().next().map(str::to_owned);
+        }
+    }
+    Demo { child, base_url: base_url.expect("booking page URL printed"), api_key: api_key.unwrap() }
+}
+
+/// SIGTERM, then the process must exit 0 by itself.
+pub async fn terminate(mut child: Child) {
+    let pid = child.id().expect("running").to_string();
+    let status = std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(status.success());
+    let exit = tokio::time::timeout(Duration::from_secs(15), child.wait())
+        .await
+        .expect("exits after SIGTERM")
+        .unwrap();
+    assert!(exit.success(), "graceful shutdown exits 0, got {exit}");
+}

@@ -1,0 +1,128 @@
+//! Webhook delivery across real server processes: a crash between the booking's commit
+//! and its delivery loses nothing (both backends), and two processes on one Postgres
+//! deliver each event exactly once.
+
+use cadence_server::testing::{Backend, Receiver, TestDb};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::time::Duration;
+
+mod support;
+use support::{Demo, start_demo, terminate};
+
+cadence_server::both_backends!(a_crash_between_commit_and_delivery_loses_nothing);
+
+/// Open (start, practitioner) pairs of the demo's consultation, at least an hour apart per
+/// practitioner, so every one can be booked.
+async fn bookable(server: &Demo, n: usize) -> (String, Vec<(String, String)>) {
+    let base = &server.base_url;
+    let services: Value = reqwest::get(format!("{base}/api/v1/public/orgs/movela/services"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let svc =
+        services["data"].as_array().unwrap().iter().find(|s| s["name"] == "Initial consultation").unwrap();
+    let service = svc["id"].as_str().unwrap().to_owned();
+    let today = chrono::Utc::now().date_naive();
+    let url = format!(
+        "{base}/api/v1/public/orgs/movela/availability?service_id={service}&from={today}&to={}",
+        today + chrono::Duration::days(40)
+    );
+    let slots: Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+    let mut last: HashMap<String, chrono::DateTime<chrono::Utc>> = HashMap::new();
+    let mut pairs = Vec::new();
+    for slot in slots["slots"].as_array().unwrap() {
+        let start: chrono::DateTime<chrono::Utc> = slot["start"].as_str().unwrap().parse().unwrap();
+        for p in slot["practitioner_ids"].as_array().unwrap() {
+            let p = p.as_str().unwrap().to_owned();
+            if last.get(&p).is_none_or(|prev| start - *prev >= chrono::Duration::minutes(60)) {
+                last.insert(p.clone(), start);
+                pairs.push((slot["start"].as_str().unwrap().to_owned(), p));
+            }
+        }
+    }
+    assert!(pairs.len() >= n, "only {} bookable pairs", pairs.len());
+    pairs.truncate(n);
+    (service, pairs)
+}
+
+async fn book(server: &Demo, service: &str, start: &str, practitioner: &str, i: usize) -> Value {
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/v1/bookings", server.base_url))
+        .bearer_auth(&server.api_key)
+        .json(&json!({"service_id": service, "start": start, "practitioner_id": practitioner,
+                      "customer": {"name": "P", "email": format!("p{i}@example.com")}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    res.json().await.unwrap()
+}
+
+async fn subscribe(server: &Demo, url: &str) {
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/v1/webhooks", server.base_url))
+        .bearer_auth(&server.api_key)
+        .json(&json!({"url": url, "events": ["*"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+}
+
+async fn a_crash_between_commit_and_delivery_loses_nothing(backend: Backend) {
+    let db = TestDb::create(backend).await;
+    let rx = Receiver::start(Duration::ZERO).await;
+    // This process polls its outbox once at start, then not for ten minutes.
+    let mut first = start_demo(&db.url, &["--webhook-allow-private", "--webhook-poll-ms", "600000"]).await;
+    subscribe(&first, &rx.url).await;
+    let (service, pairs) = bookable(&first, 1).await;
+    let booking = book(&first, &service, &pairs[0].0, &pairs[0].1, 0).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(rx.all().is_empty(), "not delivered before the crash");
+    first.child.start_kill().unwrap(); // SIGKILL: no graceful anything
+    first.child.wait().await.unwrap();
+
+    let second = start_demo(&db.url, &["--webhook-allow-private", "--webhook-poll-ms", "50"]).await;
+    let got = rx.wait_for_events(1, Duration::from_secs(20)).await;
+    assert_eq!(got.len(), 1, "the pending delivery survived the crash");
+    let body = got[0].json();
+    assert_eq!(body["type"], "booking.created");
+    assert_eq!(body["data"]["booking"]["id"], booking["id"]);
+    terminate(second.child).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_on_one_postgres_deliver_each_event_once() {
+    let db = TestDb::create(Backend::Postgres).await;
+    // A slow receiver keeps deliveries in flight, so both workers claim at the same time.
+    let rx = Receiver::start(Duration::from_millis(40)).await;
+    let flags = ["--webhook-allow-private", "--webhook-poll-ms", "20"];
+    let a = start_demo(&db.url, &flags).await;
+    let b = start_demo(&db.url, &flags).await;
+    subscribe(&a, &rx.url).await;
+    let (service, pairs) = bookable(&a, 30).await;
+    let mut ids = Vec::new();
+    for (i, (start, prac)) in pairs.iter().enumerate() {
+        let server = if i % 2 == 0 { &a } else { &b };
+        ids.push(book(server, &service, start, prac, i).await["id"].as_str().unwrap().to_owned());
+    }
+    rx.wait_for_events(30, Duration::from_secs(30)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let got = rx.all();
+    let mut per_event: HashMap<String, usize> = HashMap::new();
+    for r in &got {
+        *per_event.entry(r.header("webhook-id").to_owned()).or_default() += 1;
+    }
+    assert_eq!(per_event.len(), 30, "every event arrived");
+    assert!(per_event.values().all(|n| *n == 1), "each exactly once: {per_event:?}");
+    let delivered: Vec<String> =
+        got.iter().map(|r| r.json()["data"]["booking"]["id"].as_str().unwrap().to_owned()).collect();
+    for id in &ids {
+        assert!(delivered.contains(id));
+    }
+    terminate(a.child).await;
+    terminate(b.child).await;
+}
