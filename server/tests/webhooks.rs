@@ -377,7 +377,7 @@ async fn racing_workers_on_postgres_deliver_each_event_once() {
     let rx = Receiver::start(Duration::from_millis(5)).await;
     c.subscribe(&rx.url, json!(["booking.created"])).await;
     for i in 0..100 {
-        c.book(10 + i / 18, 8 + (i % 18) as u32 / 2 + 0, &format!("race{i}@example.com")).await;
+        c.book(10 + i / 18, 8 + (i % 18) as u32 / 2, &format!("race{i}@example.com")).await;
     }
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let config = WorkerConfig {
