@@ -1,0 +1,130 @@
+//! Calls to the public surface (same origin: the page and the embed iframe are served by
+//! the cadence server), with failures kept apart so the UI can say what happened.
+
+use cadence_shared::{
+    AvailabilityResponse, Booking, CreateBookingRequest, ErrorBody, Page, PublicOrg, PublicPractitioner,
+    PublicService,
+};
+use chrono::NaiveDate;
+use gloo_net::http::{Request, RequestBuilder};
+use serde::de::DeserializeOwned;
+
+/// Why a call failed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Failure {
+    /// No answer (offline, server down).
+    Network,
+    /// An answer with an error status and the server's envelope.
+    Status { status: u16, code: String, message: String, retry_after: Option<u64> },
+}
+
+impl Failure {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Failure::Network => None,
+            Failure::Status { status, .. } => Some(*status),
+        }
+    }
+
+    /// In plain words for the customer.
+    pub fn message(&self) -> String {
+        match self {
+            Failure::Network => {
+                "We could not reach the booking service. Check your connection and try again.".into()
+            }
+            Failure::Status { status: 404, .. } => "This booking page does not exist.".into(),
+            Failure::Status { status: 409, code, .. } if code == "slot_taken" => {
+                "Sorry, that time was just taken by someone else. Please choose another time.".into()
+            }
+            Failure::Status { status: 429, retry_after, .. } => {
+                format!("Too many attempts. Please wait {} seconds and try again.", retry_after.unwrap_or(30))
+            }
+            Failure::Status { message, .. } => message.clone(),
+        }
+    }
+}
+
+async fn send<T: DeserializeOwned>(req: Result<Request, gloo_net::Error>) -> Result<T, Failure> {
+    let res = req.map_err(|_| Failure::Network)?.send().await.map_err(|_| Failure::Network)?;
+    if res.ok() {
+        return res.json::<T>().await.map_err(|_| Failure::Network);
+    }
+    let status = res.status();
+    let retry_after = res.headers().get("retry-after").and_then(|v| v.parse().ok());
+    let (code, message) = match res.json::<ErrorBody>().await {
+        Ok(body) => (body.error.code, body.error.message),
+        Err(_) => (String::new(), "Something went wrong. Please try again.".into()),
+    };
+    Err(Failure::Status { status, code, message, retry_after })
+}
+
+fn get(url: &str) -> Result<Request, gloo_net::Error> {
+    RequestBuilder::new(url).method(gloo_net::http::Method::GET).build()
+}
+
+pub async fn org(slug: &str) -> Result<PublicOrg, Failure> {
+    send(get(&format!("/api/v1/public/orgs/{slug}"))).await
+}
+
+pub async fn services(slug: &str) -> Result<Vec<PublicService>, Failure> {
+    send::<Page<PublicService>>(get(&format!("/api/v1/public/orgs/{slug}/services"))).await.map(|p| p.data)
+}
+
+pub async fn practitioners(slug: &str, service_id: &str) -> Result<Vec<PublicPractitioner>, Failure> {
+    let url = format!("/api/v1/public/orgs/{slug}/practitioners?service_id={service_id}");
+    send::<Page<PublicPractitioner>>(get(&url)).await.map(|p| p.data)
+}
+
+/// Slots from the day before `from` to the day after `to` (dates in the org's zone), so
+/// every local day of a customer anywhere is covered.
+pub async fn availability(
+    slug: &str,
+    service_id: &str,
+    practitioner_id: Option<&str>,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<AvailabilityResponse, Failure> {
+    let (from, to) = (from.pred_opt().unwrap_or(from), to.succ_opt().unwrap_or(to));
+    let mut url =
+        format!("/api/v1/public/orgs/{slug}/availability?service_id={service_id}&from={from}&to={to}");
+    if let Some(p) = practitioner_id {
+        url.push_str(&format!("&practitioner_id={p}"));
+    }
+    send(get(&url)).await
+}
+
+fn post_json(
+    url: &str,
+    body: &impl serde::Serialize,
+    idempotency_key: &str,
+) -> Result<Request, gloo_net::Error> {
+    RequestBuilder::new(url)
+        .method(gloo_net::http::Method::POST)
+        .header("Idempotency-Key", idempotency_key)
+        .json(body)
+}
+
+pub async fn book(slug: &str, req: &CreateBookingRequest, idempotency_key: &str) -> Result<Booking, Failure> {
+    send(post_json(&format!("/api/v1/public/orgs/{slug}/bookings"), req, idempotency_key)).await
+}
+
+pub async fn booking(id: &str, token: &str) -> Result<Booking, Failure> {
+    send(get(&format!("/api/v1/public/bookings/{id}?token={token}"))).await
+}
+
+pub async fn cancel(id: &str, token: &str, idempotency_key: &str) -> Result<Booking, Failure> {
+    let body = serde_json::json!({});
+    send(post_json(&format!("/api/v1/public/bookings/{id}/cancel?token={token}"), &body, idempotency_key))
+        .await
+}
+
+pub async fn reschedule(
+    id: &str,
+    token: &str,
+    start: &str,
+    idempotency_key: &str,
+) -> Result<Booking, Failure> {
+    let body = serde_json::json!({ "start": start });
+    send(post_json(&format!("/api/v1/public/bookings/{id}/reschedule?token={token}"), &body, idempotency_key))
+        .await
+}
