@@ -5,6 +5,7 @@
 #   - trunk 0.21.14 (newer trunk needs a newer rustc)
 #   - wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock
 #   - wasm-opt from binaryen 132 on npm (Debian's binaryen is too old)
+#   - Debian's chromium and chromium-driver, for the browser tests
 # Versions live here and in Trunk.toml ([tools]); keep them in step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +35,13 @@ fi
 if [ "$(wasm-opt --version 2>/dev/null | cut -d' ' -f3)" != "$BINARYEN_VERSION" ]; then
   say "installing wasm-opt (binaryen $BINARYEN_VERSION from npm)"
   npm install --global --no-fund --no-audit "binaryen@$BINARYEN_VERSION"
+fi
+
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  say "installing chromium and chromium-driver (Debian packages)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
 # Trunk.toml must name the same versions, or trunk would try to download its own.

@@ -32,6 +32,7 @@ cargo clippy -p cadence-widget --target wasm32-unknown-unknown -- -D warnings
 
 step "widget"
 trunk build --release
+cargo test -p cadence-widget
 
 step "tests"
 log=$(mktemp)
