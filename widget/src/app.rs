@@ -8,7 +8,7 @@ use crate::host;
 use cadence_shared::{
     Booking, CreateBookingRequest, CustomerInput, PublicOrg, PublicPractitioner, PublicService, Slot,
 };
-use chrono::{NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate, Utc};
 use leptos::prelude::*;
 
 /// How the widget was opened: `/{slug}?service=…&color=…&embed=1` or, to manage a booking,
@@ -154,12 +154,30 @@ fn BookingFlow(
             }
         }
     });
+    // Results copied into plain signals: views that read them do not suspend the page
+    // (only the calendar's own Transition waits for fresh times).
+    let slot_list = RwSignal::new(Vec::<Slot>::new());
+    let slot_error = RwSignal::new(None::<Failure>);
+    let practitioner_list = RwSignal::new(Vec::<PublicPractitioner>::new());
+    Effect::new(move |_| match slots.get() {
+        Some(Ok(list)) => {
+            slot_list.set(list);
+            slot_error.set(None);
+        }
+        Some(Err(f)) => slot_error.set(Some(f)),
+        None => {}
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(list)) = practitioners.get() {
+            practitioner_list.set(list);
+        }
+    });
     // Slots grouped by the customer's local date.
     let by_day = Memo::new(move |_| {
         let zone = tz.get();
         let mut days: Vec<(NaiveDate, Vec<Slot>)> = Vec::new();
-        if let Some(Ok(list)) = slots.get() {
-            for s in list {
+        {
+            for s in slot_list.get() {
                 if let Some(d) = clock::local_date(s.start, &zone) {
                     match days.last_mut() {
                         Some((last, v)) if *last == d => v.push(s),
@@ -230,11 +248,7 @@ fn BookingFlow(
     };
 
     let practitioner_name = move |id: &str| -> String {
-        practitioners
-            .get()
-            .and_then(|r| r.ok())
-            .and_then(|list: Vec<PublicPractitioner>| list.into_iter().find(|p| p.id == id).map(|p| p.name))
-            .unwrap_or_default()
+        practitioner_list.get().into_iter().find(|p| p.id == id).map(|p| p.name).unwrap_or_default()
     };
     let zones = StoredValue::new(clock::timezone_choices(&browser_tz, &org.timezone));
     let slug_for_links = org.slug.clone();
@@ -291,7 +305,7 @@ fn BookingFlow(
                             slot.set(None);
                         }>
                             <option value="">"Any available"</option>
-                            {move || practitioners.get().and_then(|r| r.ok()).unwrap_or_default().into_iter().map(|p| {
+                            {move || practitioner_list.get().into_iter().map(|p| {
                                 view! { <option value=p.id.clone()>{p.name.clone()}</option> }
                             }).collect_view()}
                         </select>
@@ -315,8 +329,10 @@ fn BookingFlow(
                     </div>
                     <Transition fallback=|| view! { <p class="loading" aria-busy="true">"Finding open times…"</p> }>
                         {move || {
+                            // Reading the resource here makes this Transition wait for it.
+                            let _ = slots.get();
                             let open: Vec<NaiveDate> = by_day.get().into_iter().map(|(d, _)| d).collect();
-                            let failed = slots.get().and_then(|r| r.err());
+                            let failed = slot_error.get();
                             view! {
                                 {failed.map(|f| view! {
                                     <p role="alert">{f.message()}" "
@@ -329,12 +345,12 @@ fn BookingFlow(
                                             <tr>{week.into_iter().map(|cell| match cell {
                                                 Some(date) if open.contains(&date) => view! {
                                                     <td><button type="button" class="day open" data-testid="day" data-date=date.to_string()
-                                                        aria-label=format!("{}, open times", date.format("%A %-d %B"))
+                                                        aria-label=format!("{}, open times", crate::calendar::day_label(date))
                                                         aria-pressed=move || (day.get() == Some(date)).to_string()
                                                         on:click=move |_| { day.set(Some(date)); slot.set(None); }>
-                                                        {date.format("%-d").to_string()}</button></td>
+                                                        {date.day().to_string()}</button></td>
                                                 }.into_any(),
-                                                Some(date) => view! { <td><span class="day" aria-disabled="true">{date.format("%-d").to_string()}</span></td> }.into_any(),
+                                                Some(date) => view! { <td><span class="day" aria-disabled="true">{date.day().to_string()}</span></td> }.into_any(),
                                                 None => view! { <td></td> }.into_any(),
                                             }).collect_view()}</tr>
                                         }).collect_view()}
@@ -347,7 +363,7 @@ fn BookingFlow(
                 </section>
                 <Show when=move || day.get().is_some()>
                     <section class="times" aria-labelledby="times-title">
-                        <h2 id="times-title">{move || day.get().map(|d| d.format("%A %-d %B").to_string())}</h2>
+                        <h2 id="times-title">{move || day.get().map(crate::calendar::day_label)}</h2>
                         <div class="time-list">
                             {move || {
                                 let zone = tz.get();

@@ -2,6 +2,32 @@
 
 use chrono::{Datelike, Months, NaiveDate};
 
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+const WEEKDAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+
+/// "Tuesday 1 December" (without chrono's strftime, which is large in wasm).
+pub fn day_label(d: NaiveDate) -> String {
+    format!(
+        "{} {} {}",
+        WEEKDAYS[d.weekday().num_days_from_monday() as usize],
+        d.day(),
+        MONTHS[d.month0() as usize]
+    )
+}
+
 /// A month shown by the calendar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Month {
@@ -32,7 +58,7 @@ impl Month {
 
     /// "December 2026".
     pub fn title(self) -> String {
-        self.first_day().format("%B %Y").to_string()
+        format!("{} {}", MONTHS[self.month as usize - 1], self.year)
     }
 
     /// Weeks of seven cells, Monday first; `None` pads before the 1st and after the last.
@@ -67,6 +93,7 @@ mod tests {
         assert_eq!(weeks[4][4], None);
         assert_eq!(weeks.iter().flatten().flatten().count(), 31);
         assert_eq!(m.title(), "December 2026");
+        assert_eq!(day_label(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()), "Tuesday 1 December");
     }
 
     #[test]

@@ -11,7 +11,9 @@ mod form;
 mod host;
 
 fn main() {
-    // A panic shows its message in the browser console instead of a bare "unreachable".
+    // In debug builds a panic shows its message in the browser console instead of a bare
+    // "unreachable" (release builds leave the formatting out: it costs ~80 KB gzip).
+    #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
     let launch = app::Launch::from_location();
     leptos::mount::mount_to_body(move || leptos::view! { <app::App launch/> });
