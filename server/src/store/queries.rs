@@ -230,6 +230,45 @@ macro_rules! impl_store {
                 .map_err(map_err)
             }
 
+            /// Hides a service or practitioner (`table`, referenced as `column` by bookings
+            /// and links) unless it has upcoming confirmed bookings, and unlinks it.
+            async fn soft_delete(
+                &self,
+                table: &str,
+                column: &str,
+                org_id: &str,
+                id: &str,
+                now: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                let mut tx = self.begin_write().await?;
+                let exists: Option<String> = sqlx::query_scalar(&format!(
+                    "SELECT id FROM {table} WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL"
+                ))
+                .bind(org_id)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(map_err)?;
+                if exists.is_none() {
+                    return Err(StoreError::NotFound);
+                }
+                if Self::upcoming(&mut tx, column, id, now).await? > 0 {
+                    return Err(StoreError::InUse);
+                }
+                sqlx::query(&format!("UPDATE {table} SET deleted_at = $2, active = FALSE, updated_at = $2 WHERE id = $1"))
+                    .bind(id)
+                    .bind(Ts(now))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                sqlx::query(&format!("DELETE FROM service_practitioners WHERE {column} = $1"))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                tx.commit().await.map_err(map_err)
+            }
+
             async fn locked_booking(
                 tx: &mut Transaction<'static, $db>,
                 org_id: &str,
@@ -412,32 +451,7 @@ macro_rules! impl_store {
             }
 
             async fn delete_service(&self, org_id: &str, id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
-                let mut tx = self.begin_write().await?;
-                let exists: Option<String> =
-                    sqlx::query_scalar("SELECT id FROM services WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL")
-                        .bind(org_id)
-                        .bind(id)
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(map_err)?;
-                if exists.is_none() {
-                    return Err(StoreError::NotFound);
-                }
-                if Self::upcoming(&mut tx, "service_id", id, now).await? > 0 {
-                    return Err(StoreError::InUse);
-                }
-                sqlx::query("UPDATE services SET deleted_at = $2, active = FALSE, updated_at = $2 WHERE id = $1")
-                    .bind(id)
-                    .bind(Ts(now))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                sqlx::query("DELETE FROM service_practitioners WHERE service_id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                tx.commit().await.map_err(map_err)
+                self.soft_delete("services", "service_id", org_id, id, now).await
             }
 
             async fn get_practitioner(&self, org_id: &str, id: &str) -> Result<Option<PractitionerRecord>, StoreError> {
@@ -487,32 +501,7 @@ macro_rules! impl_store {
             }
 
             async fn delete_practitioner(&self, org_id: &str, id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
-                let mut tx = self.begin_write().await?;
-                let exists: Option<String> =
-                    sqlx::query_scalar("SELECT id FROM practitioners WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL")
-                        .bind(org_id)
-                        .bind(id)
-                        .fetch_optional(&mut *tx)
-                        .await
-                        .map_err(map_err)?;
-                if exists.is_none() {
-                    return Err(StoreError::NotFound);
-                }
-                if Self::upcoming(&mut tx, "practitioner_id", id, now).await? > 0 {
-                    return Err(StoreError::InUse);
-                }
-                sqlx::query("UPDATE practitioners SET deleted_at = $2, active = FALSE, updated_at = $2 WHERE id = $1")
-                    .bind(id)
-                    .bind(Ts(now))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                sqlx::query("DELETE FROM service_practitioners WHERE practitioner_id = $1")
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                tx.commit().await.map_err(map_err)
+                self.soft_delete("practitioners", "practitioner_id", org_id, id, now).await
             }
 
             async fn update_org(&self, id: &str, name: &str, timezone: &str, branding: &Branding) -> Result<Org, StoreError> {
