@@ -269,6 +269,28 @@ macro_rules! impl_store {
                 tx.commit().await.map_err(map_err)
             }
 
+            /// Inserts an org inside the caller's transaction.
+            async fn insert_org(
+                tx: &mut Transaction<'static, $db>,
+                org: &NewOrg,
+                now: DateTime<Utc>,
+            ) -> Result<Org, StoreError> {
+                let row: OrgRow = sqlx::query_as(
+                    "INSERT INTO orgs (id, slug, name, timezone, branding, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING *",
+                )
+                .bind($crate::ids::new_id("org"))
+                .bind(&org.slug)
+                .bind(&org.name)
+                .bind(&org.timezone)
+                .bind(Json(&org.branding))
+                .bind(Ts(now))
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(map_err)?;
+                Ok(row.into())
+            }
+
             async fn locked_booking(
                 tx: &mut Transaction<'static, $db>,
                 org_id: &str,
@@ -297,21 +319,10 @@ macro_rules! impl_store {
             }
 
             async fn create_org(&self, org: &NewOrg) -> Result<Org, StoreError> {
-                let now = Ts(crate::clock::now());
-                let row: OrgRow = sqlx::query_as(
-                    "INSERT INTO orgs (id, slug, name, timezone, branding, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING *",
-                )
-                .bind($crate::ids::new_id("org"))
-                .bind(&org.slug)
-                .bind(&org.name)
-                .bind(&org.timezone)
-                .bind(Json(&org.branding))
-                .bind(now)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(map_err)?;
-                Ok(row.into())
+                let mut tx = self.begin_write().await?;
+                let org = Self::insert_org(&mut tx, org, crate::clock::now()).await?;
+                tx.commit().await.map_err(map_err)?;
+                Ok(org)
             }
 
             async fn find_org_by_slug(&self, slug: &str) -> Result<Option<Org>, StoreError> {
@@ -550,19 +561,7 @@ macro_rules! impl_store {
             async fn create_account(&self, user: &NewUser, org: &NewOrg) -> Result<(UserRecord, Org), StoreError> {
                 let now = Ts(crate::clock::now());
                 let mut tx = self.begin_write().await?;
-                let org: OrgRow = sqlx::query_as(
-                    "INSERT INTO orgs (id, slug, name, timezone, branding, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING *",
-                )
-                .bind($crate::ids::new_id("org"))
-                .bind(&org.slug)
-                .bind(&org.name)
-                .bind(&org.timezone)
-                .bind(Json(&org.branding))
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(map_err)?;
+                let org = Self::insert_org(&mut tx, org, now.0).await?;
                 let user: UserRow = sqlx::query_as(
                     "INSERT INTO users (id, email, password_hash, display_name, created_at, updated_at) \
                      VALUES ($1, $2, $3, $4, $5, $5) RETURNING *",
@@ -583,7 +582,7 @@ macro_rules! impl_store {
                     .await
                     .map_err(map_err)?;
                 tx.commit().await.map_err(map_err)?;
-                Ok((user.into(), org.into()))
+                Ok((user.into(), org))
             }
 
             async fn find_user_by_email(&self, email: &str) -> Result<Option<UserRecord>, StoreError> {
