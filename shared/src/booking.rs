@@ -73,14 +73,19 @@ pub struct Booking {
     pub id: String,
     pub service_id: String,
     pub practitioner_id: String,
+    #[serde(deserialize_with = "crate::instant::rfc3339")]
     pub start: DateTime<Utc>,
+    #[serde(deserialize_with = "crate::instant::rfc3339")]
     pub end: DateTime<Utc>,
     pub status: BookingStatus,
     pub customer: BookingCustomer,
     pub notes: Option<String>,
     pub cancel_reason: Option<String>,
+    #[serde(default, deserialize_with = "crate::instant::rfc3339_opt")]
     pub cancelled_at: Option<DateTime<Utc>>,
+    #[serde(deserialize_with = "crate::instant::rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(deserialize_with = "crate::instant::rfc3339")]
     pub updated_at: DateTime<Utc>,
     /// Only in the response to a public booking's creation: lets the customer read, cancel
     /// and reschedule this one booking. Never stored in plain text.

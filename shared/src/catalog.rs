@@ -27,7 +27,9 @@ pub struct PublicPractitioner {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Slot {
+    #[serde(deserialize_with = "crate::instant::rfc3339")]
     pub start: DateTime<Utc>,
+    #[serde(deserialize_with = "crate::instant::rfc3339")]
     pub end: DateTime<Utc>,
     pub practitioner_ids: Vec<String>,
 }

@@ -7,6 +7,7 @@ pub mod account;
 pub mod booking;
 pub mod catalog;
 pub mod error;
+pub mod instant;
 pub mod org;
 pub mod resources;
 pub mod schedule;

@@ -2,8 +2,8 @@
 //! the cadence server), with failures kept apart so the UI can say what happened.
 
 use cadence_shared::{
-    AvailabilityResponse, Booking, CreateBookingRequest, ErrorBody, Page, PublicOrg, PublicPractitioner,
-    PublicService,
+    AvailabilityResponse, Booking, CancelRequest, CreateBookingRequest, ErrorBody, Page, PublicOrg,
+    PublicPractitioner, PublicService, RescheduleRequest,
 };
 use chrono::NaiveDate;
 use gloo_net::http::{Request, RequestBuilder};
@@ -15,15 +15,32 @@ pub enum Failure {
     /// No answer (offline, server down).
     Network,
     /// An answer with an error status and the server's envelope.
-    Status { status: u16, code: String, message: String, retry_after: Option<u64> },
+    Status { status: u16, code: String, message: String, field: Option<String>, retry_after: Option<u64> },
 }
 
 impl Failure {
+    /// What the widget says when the page's slug names no org.
+    pub fn no_such_page() -> Failure {
+        Failure::Status {
+            status: 404,
+            code: String::new(),
+            message: String::new(),
+            field: None,
+            retry_after: None,
+        }
+    }
+
     pub fn status(&self) -> Option<u16> {
         match self {
             Failure::Network => None,
             Failure::Status { status, .. } => Some(*status),
         }
+    }
+
+    /// The form field a 422 is about (`customer.email` → `email`), to mark it.
+    pub fn form_field(&self) -> Option<&'static str> {
+        let Failure::Status { field: Some(field), .. } = self else { return None };
+        ["name", "email", "phone", "notes"].into_iter().find(|f| field.trim_start_matches("customer.") == *f)
     }
 
     /// In plain words for the customer.
@@ -44,18 +61,27 @@ impl Failure {
     }
 }
 
-async fn send<T: DeserializeOwned>(req: Result<Request, gloo_net::Error>) -> Result<T, Failure> {
+/// Sends `req` and reads the answer's body. Not generic, so the wasm holds one copy of it;
+/// only `parse` is per type.
+async fn call(req: Result<Request, gloo_net::Error>) -> Result<String, Failure> {
     let res = req.map_err(|_| Failure::Network)?.send().await.map_err(|_| Failure::Network)?;
+    let body = res.text().await.map_err(|_| Failure::Network)?;
     if res.ok() {
-        return res.json::<T>().await.map_err(|_| Failure::Network);
+        return Ok(body);
     }
-    let status = res.status();
     let retry_after = res.headers().get("retry-after").and_then(|v| v.parse().ok());
-    let (code, message) = match res.json::<ErrorBody>().await {
-        Ok(body) => (body.error.code, body.error.message),
-        Err(_) => (String::new(), "Something went wrong. Please try again.".into()),
+    let (code, message, field) = match serde_json::from_str::<ErrorBody>(&body) {
+        Ok(body) => (body.error.code, body.error.message, body.error.field),
+        Err(_) => (String::new(), "Something went wrong. Please try again.".into(), None),
     };
-    Err(Failure::Status { status, code, message, retry_after })
+    Err(Failure::Status { status: res.status(), code, message, field, retry_after })
+}
+
+async fn send<T: DeserializeOwned>(req: Result<Request, gloo_net::Error>) -> Result<T, Failure> {
+    // Boxed: one shared `call` state machine instead of a copy inlined per `T`.
+    let body = Box::pin(call(req)).await?;
+    // A 2xx whose body is not what the contract says: as good as no answer.
+    serde_json::from_str(&body).map_err(|_| Failure::Network)
 }
 
 fn get(url: &str) -> Result<Request, gloo_net::Error> {
@@ -98,10 +124,12 @@ fn post_json(
     body: &impl serde::Serialize,
     idempotency_key: &str,
 ) -> Result<Request, gloo_net::Error> {
+    let json = serde_json::to_string(body).map_err(gloo_net::Error::from)?;
     RequestBuilder::new(url)
         .method(gloo_net::http::Method::POST)
         .header("Idempotency-Key", idempotency_key)
-        .json(body)
+        .header("Content-Type", "application/json")
+        .body(json)
 }
 
 pub async fn book(slug: &str, req: &CreateBookingRequest, idempotency_key: &str) -> Result<Booking, Failure> {
@@ -113,18 +141,16 @@ pub async fn booking(id: &str, token: &str) -> Result<Booking, Failure> {
 }
 
 pub async fn cancel(id: &str, token: &str, idempotency_key: &str) -> Result<Booking, Failure> {
-    let body = serde_json::json!({});
-    send(post_json(&format!("/api/v1/public/bookings/{id}/cancel?token={token}"), &body, idempotency_key))
-        .await
+    let url = format!("/api/v1/public/bookings/{id}/cancel?token={token}");
+    send(post_json(&url, &CancelRequest::default(), idempotency_key)).await
 }
 
 pub async fn reschedule(
     id: &str,
     token: &str,
-    start: &str,
+    req: &RescheduleRequest,
     idempotency_key: &str,
 ) -> Result<Booking, Failure> {
-    let body = serde_json::json!({ "start": start });
-    send(post_json(&format!("/api/v1/public/bookings/{id}/reschedule?token={token}"), &body, idempotency_key))
+    send(post_json(&format!("/api/v1/public/bookings/{id}/reschedule?token={token}"), req, idempotency_key))
         .await
 }

@@ -32,7 +32,7 @@ fn locale() -> String {
 /// The calendar date of an instant in `tz`.
 pub fn local_date(at: DateTime<Utc>, tz: &str) -> Option<NaiveDate> {
     let text: String = date(at).to_locale_date_string("en-CA", &options(&[("timeZone", tz)])).into();
-    NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok()
+    crate::calendar::parse_ymd(&text)
 }
 
 /// "14:30" / "2:30 PM", as the customer's browser writes times.

@@ -1,14 +1,20 @@
 //! The booking widget: a Leptos client-side app served by the cadence server at `/{slug}`
-//! and embedded elsewhere through `embed.js`. `app` holds the screens, `api` the calls to
-//! the public surface, `clock` the browser's time formatting, `host` the messages to an
-//! embedding page; `calendar` and `form` are the pure, unit-tested logic.
+//! and embedded elsewhere through `embed.js`. `app` is the frame, `flow` the booking steps,
+//! `pick` the calendar and times, `manage` one booking's page; `api` calls the public
+//! surface and `remote` keeps its answers in signals; `clock` formats times with the
+//! browser's Intl API, `host` talks to an embedding page; `calendar` and `form` are the
+//! pure, unit-tested logic.
 
 mod api;
 mod app;
 mod calendar;
 mod clock;
+mod flow;
 mod form;
 mod host;
+mod manage;
+mod pick;
+mod remote;
 
 fn main() {
     // In debug builds a panic shows its message in the browser console instead of a bare

@@ -1,0 +1,85 @@
+//! One booking, opened with its manage token (`/{slug}?booking=bk_…&token=…`): see it,
+//! cancel it, or move it to another time.
+
+use crate::api::{self, Failure};
+use crate::app::{failed, loading};
+use crate::clock;
+use crate::flow::BookingFlow;
+use crate::remote::{Remote, request};
+use cadence_shared::{Booking, BookingStatus, PublicOrg};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+#[component]
+pub fn ManageBooking(org: PublicOrg, id: String, token: String) -> impl IntoView {
+    let (id, token) = (StoredValue::new(id), StoredValue::new(token));
+    let booking = Remote::<Booking>::new(move || {
+        let (id, token) = (id.get_value(), token.get_value());
+        request(async move { api::booking(&id, &token).await })
+    });
+    booking.reload();
+    let moving = RwSignal::new(false);
+    let cancel_failed = RwSignal::new(None::<Failure>);
+    // One key per cancel request the customer starts; a retry after no answer reuses it.
+    let cancel_key = StoredValue::new(clock::idempotency_key());
+    let cancel = move || {
+        cancel_failed.set(None);
+        spawn_local(async move {
+            match api::cancel(&id.get_value(), &token.get_value(), &cancel_key.get_value()).await {
+                Ok(b) => booking.set(b),
+                Err(f) => {
+                    if f.status().is_some() {
+                        cancel_key.set_value(clock::idempotency_key());
+                    }
+                    cancel_failed.set(Some(f));
+                }
+            }
+        })
+    };
+    let tz = clock::browser_timezone();
+    let org = StoredValue::new(org);
+    let page = move || match booking.get() {
+        None => loading("Loading your booking…"),
+        Some(Err(f)) if f.status().is_some() => {
+            view! { <p role="alert" class="error" data-testid="widget-error">{f.message()}</p> }.into_any()
+        }
+        Some(Err(f)) => failed(&f, move || booking.reload()),
+        Some(Ok(b)) => {
+            let cancelled = b.status == BookingStatus::Cancelled;
+            let when =
+                format!("{}, {} ({})", clock::date_label(b.start, &tz), clock::time_label(b.start, &tz), tz);
+            let actions = (!cancelled).then(|| {
+                view! {
+                    <p>
+                        <button type="button" data-testid="cancel-booking" on:click=move |_| cancel()>"Cancel booking"</button>
+                        " "
+                        <button type="button" data-testid="reschedule-booking" on:click=move |_| moving.set(true)>"Choose a new time"</button>
+                    </p>
+                }
+            });
+            let service = b.service_id.clone();
+            let flow = move || {
+                (moving.get() && !cancelled).then(|| {
+                    view! {
+                        <BookingFlow org=org.get_value() preselect=Some(service.clone())
+                            reschedule=Some((id.get_value(), token.get_value()))/>
+                    }
+                })
+            };
+            view! {
+                <h2>"Your booking"</h2>
+                <p data-testid="manage-when">{when}</p>
+                <p data-testid="manage-status">{if cancelled { "Cancelled" } else { "Confirmed" }}</p>
+                {actions}
+                {flow}
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <section class="manage" data-testid="manage">
+            {page}
+            <p role="alert">{move || cancel_failed.get().map(|f| f.message())}</p>
+        </section>
+    }
+}

@@ -1,0 +1,202 @@
+//! Picking a day and a time: the month calendar and the day's times, keyboard-navigable.
+//!
+//! Both use a roving tab stop: Tab enters the calendar on the chosen (or first open) day and
+//! leaves it with the next Tab; the arrow keys, Home and End move between open days
+//! (`calendar::step_day`) or times (`calendar::step_index`); Enter or Space picks.
+
+use crate::app::failed;
+use crate::calendar::{self, Month, day_label, parse_ymd, step_day, step_index};
+use crate::clock;
+use crate::remote::Remote;
+use cadence_shared::Slot;
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use leptos::prelude::*;
+use std::sync::Arc;
+use wasm_bindgen::JsCast;
+
+/// What the customer has picked so far, shared by the flow's parts.
+#[derive(Clone, Copy)]
+pub struct Choice {
+    /// The timezone times are shown in.
+    pub tz: RwSignal<String>,
+    pub month: RwSignal<Month>,
+    pub day: RwSignal<Option<NaiveDate>>,
+    pub slot: RwSignal<Option<Slot>>,
+}
+
+/// Open times grouped by the customer's local date, in order.
+pub type Days = Vec<(NaiveDate, Vec<Slot>)>;
+
+pub fn local_days(slots: Vec<Slot>, zone: &str) -> Days {
+    let mut days: Days = Vec::new();
+    for s in slots {
+        if let Some(d) = clock::local_date(s.start, zone) {
+            match days.last_mut() {
+                Some((last, v)) if *last == d => v.push(s),
+                _ => days.push((d, vec![s])),
+            }
+        }
+    }
+    days
+}
+
+/// The open times by local day (tracked: the times and the timezone).
+fn days(choice: Choice, slots: Remote<Vec<Slot>>) -> Days {
+    local_days(slots.ok().unwrap_or_default(), &choice.tz.get())
+}
+
+/// The shown month's days with open times (tracked).
+fn open_days(choice: Choice, slots: Remote<Vec<Slot>>) -> Vec<NaiveDate> {
+    let m = choice.month.get();
+    days(choice, slots).into_iter().map(|(d, _)| d).filter(|d| m.contains(*d)).collect()
+}
+
+/// Moves the keyboard focus to the element `css` selects.
+fn focus(css: &str) {
+    if let Some(el) = document().query_selector(css).ok().flatten() {
+        let _ = el.unchecked_into::<web_sys::HtmlElement>().focus();
+    }
+}
+
+/// "true"/"false" for `aria-pressed`, "0"/"-1" for the roving `tabindex`: one closure type
+/// for every button (each distinct closure costs wasm size).
+fn state<T: PartialEq + Send + Sync + 'static>(
+    picked: Signal<Option<T>>,
+    me: T,
+    first: Option<T>,
+    pressed: bool,
+) -> impl Fn() -> &'static str + Send + Sync + 'static {
+    move || {
+        let on = picked.with(|p| {
+            if pressed { p.as_ref() == Some(&me) } else { p.as_ref().or(first.as_ref()) == Some(&me) }
+        });
+        match (pressed, on) {
+            (true, on) if on => "true",
+            (true, _) => "false",
+            (false, true) => "0",
+            (false, false) => "-1",
+        }
+    }
+}
+
+fn day_cell(cell: Option<NaiveDate>, open: &Arc<Vec<NaiveDate>>, choice: Choice) -> AnyView {
+    let Some(date) = cell else { return view! { <td></td> }.into_any() };
+    if !open.contains(&date) {
+        return view! { <td><span class="day" aria-disabled="true">{date.day().to_string()}</span></td> }
+            .into_any();
+    }
+    let picked: Signal<Option<NaiveDate>> = {
+        let open = open.clone();
+        Signal::derive(move || choice.day.get().filter(|d| open.contains(d)))
+    };
+    let first = open.first().copied();
+    view! {
+        <td><button type="button" class="day open" data-testid="day" data-date=date.to_string()
+            aria-label=format!("{}, open times", day_label(date))
+            aria-pressed=state(picked, date, first, true) tabindex=state(picked, date, first, false)
+            on:click=move |_| { choice.day.set(Some(date)); choice.slot.set(None); }>
+            {date.day().to_string()}</button></td>
+    }
+    .into_any()
+}
+
+/// The month calendar: days with open times are buttons, the others are shown greyed.
+pub fn calendar(choice: Choice, slots: Remote<Vec<Slot>>) -> impl IntoView {
+    let month = choice.month;
+    let grid = move || {
+        let open = Arc::new(open_days(choice, slots));
+        let keys = open.clone();
+        let on_key = move |ev: leptos::ev::KeyboardEvent| {
+            let from = event_target::<web_sys::Element>(&ev).get_attribute("data-date");
+            if let Some(to) = from.and_then(|t| parse_ymd(&t)).and_then(|d| step_day(&keys, d, &ev.key())) {
+                ev.prevent_default();
+                focus(&format!("[data-testid=day][data-date='{to}']"));
+            }
+        };
+        let rows = month
+            .get()
+            .weeks()
+            .into_iter()
+            .map(|week| view! { <tr>{week.into_iter().map(|c| day_cell(c, &open, choice)).collect_view()}</tr> })
+            .collect_view();
+        view! {
+            <table role="grid" aria-labelledby="month-title" on:keydown=on_key>
+                <thead><tr>{["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"].map(|d| view! { <th scope="col">{d}</th> }).collect_view()}</tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        }
+    };
+    let status = move || {
+        if slots.loading() {
+            Some(crate::app::loading("Finding open times…"))
+        } else if let Some(f) = slots.failure() {
+            Some(failed(&f, move || slots.reload()))
+        } else {
+            open_days(choice, slots).is_empty().then(|| {
+                view! { <p data-testid="no-times">"No open times this month. Try the next month."</p> }
+                    .into_any()
+            })
+        }
+    };
+    let go = move |step: fn(Month) -> Month| {
+        month.update(|m| *m = step(*m));
+        choice.day.set(None);
+        choice.slot.set(None);
+        slots.reload();
+    };
+    view! {
+        <section class="calendar" aria-labelledby="month-title">
+            <div class="month-nav">
+                <button type="button" aria-label="Previous month" data-testid="prev-month"
+                    on:click=move |_| go(Month::previous)>"‹"</button>
+                <h2 id="month-title" data-testid="month-title" aria-live="polite">{move || month.get().title()}</h2>
+                <button type="button" aria-label="Next month" data-testid="next-month"
+                    on:click=move |_| go(Month::next)>"›"</button>
+            </div>
+            {grid}
+            {status}
+        </section>
+    }
+}
+
+/// The chosen day's times, in the customer's timezone.
+pub fn times(choice: Choice, slots: Remote<Vec<Slot>>) -> impl IntoView {
+    move || {
+        choice.day.get().map(|date| {
+            let list = move || {
+                let zone = choice.tz.get_untracked();
+                let slots = days(choice, slots).into_iter().find(|(d, _)| *d == date).map(|(_, v)| v);
+                let slots = slots.unwrap_or_default();
+                let starts: Vec<DateTime<Utc>> = slots.iter().map(|s| s.start).collect();
+                let first = starts.first().copied();
+                let picked = Signal::derive(move || choice.slot.with(|s| s.as_ref().map(|s| s.start)));
+                let on_key = move |ev: leptos::ev::KeyboardEvent| {
+                    let from = event_target::<web_sys::Element>(&ev).get_attribute("data-start");
+                    let at = from.and_then(|f| starts.iter().position(|s| s.to_rfc3339() == f));
+                    if let Some(to) = at.and_then(|i| step_index(starts.len(), i, &ev.key())) {
+                        ev.prevent_default();
+                        focus(&format!("[data-testid=time][data-start='{}']", starts[to].to_rfc3339()));
+                    }
+                };
+                let buttons = slots
+                    .into_iter()
+                    .map(|s| {
+                        let start = s.start;
+                        view! {
+                            <button type="button" class="time" data-testid="time" data-start=start.to_rfc3339()
+                                aria-pressed=state(picked, start, first, true) tabindex=state(picked, start, first, false)
+                                on:click=move |_| choice.slot.set(Some(s.clone()))>{clock::time_label(start, &zone)}</button>
+                        }
+                    })
+                    .collect_view();
+                view! { <div class="time-list" role="group" aria-labelledby="times-title" on:keydown=on_key>{buttons}</div> }
+            };
+            view! {
+                <section class="times" aria-labelledby="times-title">
+                    <h2 id="times-title">{calendar::day_label(date)}</h2>
+                    {list}
+                </section>
+            }
+        })
+    }
+}
