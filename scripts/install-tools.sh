@@ -5,6 +5,7 @@
 #   - trunk 0.21.14 (newer trunk needs a newer rustc)
 #   - wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock
 #   - wasm-opt from binaryen 132 on npm (Debian's binaryen is too old)
+#   - terser from npm, which minifies the widget's JS glue (scripts/minify-widget-js.sh)
 #   - Debian's chromium and chromium-driver, for the browser tests
 # Versions live here and in Trunk.toml ([tools]); keep them in step.
 set -euo pipefail
@@ -12,6 +13,7 @@ cd "$(dirname "$0")/.."
 
 TRUNK_VERSION=0.21.14
 BINARYEN_VERSION=132
+TERSER_VERSION=5.51.2
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
 export PATH="$HOME/.cargo/bin:$PATH"
 
@@ -35,6 +37,11 @@ fi
 if [ "$(wasm-opt --version 2>/dev/null | cut -d' ' -f3)" != "$BINARYEN_VERSION" ]; then
   say "installing wasm-opt (binaryen $BINARYEN_VERSION from npm)"
   npm install --global --no-fund --no-audit "binaryen@$BINARYEN_VERSION"
+fi
+
+if [ "$(terser --version 2>/dev/null)" != "terser $TERSER_VERSION" ]; then
+  say "installing terser $TERSER_VERSION from npm (minifies the widget's JS glue)"
+  npm install --global --no-fund --no-audit "terser@$TERSER_VERSION"
 fi
 
 if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then

@@ -44,9 +44,14 @@ pub fn loading(text: &'static str) -> AnyView {
 }
 
 /// A failure in plain words, with a button that tries again.
-pub fn failed(failure: &Failure, retry: impl Fn() + Copy + Send + Sync + 'static) -> AnyView {
+pub fn failed(failure: &Failure, retry: impl Fn() + Send + Sync + 'static) -> AnyView {
+    failed_view(failure.message(), std::sync::Arc::new(retry))
+}
+
+/// `failed`'s view, not generic: built once in the wasm, whatever the retry does.
+fn failed_view(message: String, retry: std::sync::Arc<dyn Fn() + Send + Sync>) -> AnyView {
     view! {
-        <p role="alert" class="error">{failure.message()}" "
+        <p role="alert" class="error">{message}" "
             <button type="button" data-testid="retry" on:click=move |_| retry()>"Try again"</button>
         </p>
     }

@@ -36,7 +36,8 @@ struct Submission {
 /// The customer form, filled with what was typed before (it outlives a 409 or a retry).
 fn details(sub: Submission, rescheduling: bool) -> impl IntoView {
     let typed = sub.form.get_untracked();
-    let flag = move |field: &'static str| move || (sub.invalid.get() == Some(field)).to_string();
+    let flag =
+        move |field: &'static str| move || if sub.invalid.get() == Some(field) { "true" } else { "false" };
     let fields = (!rescheduling).then(|| {
         view! {
             <h2>"Your details"</h2>
@@ -205,8 +206,9 @@ pub fn BookingFlow(
             .into_iter()
             .map(|s| {
                 let id = s.id.clone();
-                let pressed =
-                    move || (service.with(|x| x.as_ref().map(|x| x.id == id)) == Some(true)).to_string();
+                let pressed = move || {
+                    if service.with(|x| x.as_ref().is_some_and(|x| x.id == id)) { "true" } else { "false" }
+                };
                 let chosen = s.clone();
                 view! {
                     <button type="button" class="choice" data-testid="service" aria-pressed=pressed

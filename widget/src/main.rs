@@ -16,6 +16,10 @@ mod manage;
 mod pick;
 mod remote;
 
+#[cfg(all(not(target_feature = "atomics"), target_family = "wasm"))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 fn main() {
     // In debug builds a panic shows its message in the browser console instead of a bare
     // "unreachable" (release builds leave the formatting out: it costs ~80 KB gzip).

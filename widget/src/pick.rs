@@ -58,25 +58,28 @@ fn focus(css: &str) {
     }
 }
 
-/// "true"/"false" for `aria-pressed`, "0"/"-1" for the roving `tabindex`: one closure type
-/// for every button (each distinct closure costs wasm size).
-fn state<T: PartialEq + Send + Sync + 'static>(
-    picked: Signal<Option<T>>,
-    me: T,
-    first: Option<T>,
+/// "true"/"false" for `aria-pressed`, "0"/"-1" for the roving `tabindex` of the button
+/// whose key is `me` (days and times are keyed by an integer: one closure type for every
+/// button, as each distinct closure costs wasm size).
+fn state(
+    picked: Signal<Option<i64>>,
+    me: i64,
+    first: Option<i64>,
     pressed: bool,
-) -> impl Fn() -> &'static str + Send + Sync + 'static {
+) -> impl Fn() -> &'static str {
     move || {
-        let on = picked.with(|p| {
-            if pressed { p.as_ref() == Some(&me) } else { p.as_ref().or(first.as_ref()) == Some(&me) }
-        });
+        let on = picked.get().or(if pressed { None } else { first }) == Some(me);
         match (pressed, on) {
-            (true, on) if on => "true",
-            (true, _) => "false",
+            (true, true) => "true",
+            (true, false) => "false",
             (false, true) => "0",
             (false, false) => "-1",
         }
     }
+}
+
+fn day_key(d: NaiveDate) -> i64 {
+    i64::from(d.num_days_from_ce())
 }
 
 fn day_cell(cell: Option<NaiveDate>, open: &Arc<Vec<NaiveDate>>, choice: Choice) -> AnyView {
@@ -85,15 +88,15 @@ fn day_cell(cell: Option<NaiveDate>, open: &Arc<Vec<NaiveDate>>, choice: Choice)
         return view! { <td><span class="day" aria-disabled="true">{date.day().to_string()}</span></td> }
             .into_any();
     }
-    let picked: Signal<Option<NaiveDate>> = {
+    let picked = {
         let open = open.clone();
-        Signal::derive(move || choice.day.get().filter(|d| open.contains(d)))
+        Signal::derive(move || choice.day.get().filter(|d| open.contains(d)).map(day_key))
     };
-    let first = open.first().copied();
+    let (me, first) = (day_key(date), open.first().copied().map(day_key));
     view! {
         <td><button type="button" class="day open" data-testid="day" data-date=date.to_string()
             aria-label=format!("{}, open times", day_label(date))
-            aria-pressed=state(picked, date, first, true) tabindex=state(picked, date, first, false)
+            aria-pressed=state(picked, me, first, true) tabindex=state(picked, me, first, false)
             on:click=move |_| { choice.day.set(Some(date)); choice.slot.set(None); }>
             {date.day().to_string()}</button></td>
     }
@@ -168,8 +171,8 @@ pub fn times(choice: Choice, slots: Remote<Vec<Slot>>) -> impl IntoView {
                 let slots = days(choice, slots).into_iter().find(|(d, _)| *d == date).map(|(_, v)| v);
                 let slots = slots.unwrap_or_default();
                 let starts: Vec<DateTime<Utc>> = slots.iter().map(|s| s.start).collect();
-                let first = starts.first().copied();
-                let picked = Signal::derive(move || choice.slot.with(|s| s.as_ref().map(|s| s.start)));
+                let first = starts.first().map(DateTime::timestamp);
+                let picked = Signal::derive(move || choice.slot.with(|s| s.as_ref().map(|s| s.start.timestamp())));
                 let on_key = move |ev: leptos::ev::KeyboardEvent| {
                     let from = event_target::<web_sys::Element>(&ev).get_attribute("data-start");
                     let at = from.and_then(|f| starts.iter().position(|s| s.to_rfc3339() == f));
@@ -184,7 +187,8 @@ pub fn times(choice: Choice, slots: Remote<Vec<Slot>>) -> impl IntoView {
                         let start = s.start;
                         view! {
                             <button type="button" class="time" data-testid="time" data-start=start.to_rfc3339()
-                                aria-pressed=state(picked, start, first, true) tabindex=state(picked, start, first, false)
+                                aria-pressed=state(picked, start.timestamp(), first, true)
+                                tabindex=state(picked, start.timestamp(), first, false)
                                 on:click=move |_| choice.slot.set(Some(s.clone()))>{clock::time_label(start, &zone)}</button>
                         }
                     })
