@@ -1,147 +1,16 @@
 //! The widget in a real browser (Debian's chromium through chromedriver, driven by
 //! fantoccini), against the real `cadence` binary serving the built widget: booking by
-//! clicking on the public page, and times shown in the browser's timezone.
+//! clicking on the public page, the embed on another origin, a time taken meanwhile, and
+//! times shown in the browser's timezone.
 
 use cadence_server::testing::{Backend, TestDb};
-use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::{Value, json};
-use std::os::unix::process::CommandExt;
+use fantoccini::Locator;
+use serde_json::Value;
 use std::time::Duration;
 
 mod support;
-use support::{Demo, start_demo, terminate};
-
-/// chromedriver in its own process group, killed with the group when dropped.
-struct Driver {
-    child: std::process::Child,
-    url: String,
-}
-
-impl Driver {
-    fn start(tz: &str) -> Driver {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = std::process::Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .env("TZ", tz)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .process_group(0)
-            .spawn()
-            .expect("chromedriver on PATH (apt-get install chromium-driver; scripts/install-tools.sh does)");
-        Driver { child, url: format!("http://127.0.0.1:{port}") }
-    }
-
-    async fn browser(&self, width: u32, height: u32) -> Client {
-        // Two rustls providers are compiled into this test binary; pick one.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let caps = json!({ "goog:chromeOptions": {
-            "binary": "/usr/bin/chromium",
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--disable-dev-shm-usage", format!("--window-size={width},{height}")],
-        }});
-        let caps: serde_json::Map<String, Value> = caps.as_object().unwrap().clone();
-        for _ in 0..50 {
-            let builder =
-                ClientBuilder::rustls().expect("rustls").capabilities(caps.clone()).connect(&self.url).await;
-            if let Ok(client) = builder {
-                return client;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("chromedriver did not answer at {}", self.url);
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("kill")
-            .args(["-TERM", "--", &format!("-{}", self.child.id())])
-            .status();
-        let _ = self.child.wait();
-    }
-}
-
-async fn server(db: &TestDb) -> Demo {
-    let dist = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist");
-    assert!(dist.join("index.html").exists(), "build the widget first: trunk build --release");
-    start_demo(&db.url, &["--widget-dir", dist.to_str().unwrap()]).await
-}
-
-/// Browser tests run one at a time: four browsers on two cores make clicks land on
-/// half-rendered pages.
-static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-
-/// Clicks `click` until `expect` appears (a click can hit an element being re-rendered).
-async fn click_until(c: &Client, click: &str, expect: &str) {
-    for _ in 0..5 {
-        if let Ok(el) = c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(click)).await {
-            let _ = el.click().await;
-        }
-        if c.wait().at_most(Duration::from_secs(3)).for_element(Locator::Css(expect)).await.is_ok() {
-            return;
-        }
-    }
-    panic!("clicking {click} never showed {expect}");
-}
-
-/// Clicks the month's last open day (never today, whose first times can pass the minimum
-/// notice while a test runs) until its times show.
-async fn click_last_day(c: &Client) {
-    for _ in 0..5 {
-        wait(c, "[data-testid=day]").await;
-        if let Some(day) = c.find_all(Locator::Css("[data-testid=day]")).await.unwrap_or_default().pop() {
-            let _ = day.click().await;
-        }
-        if c.wait()
-            .at_most(Duration::from_secs(3))
-            .for_element(Locator::Css("[data-testid=time]"))
-            .await
-            .is_ok()
-        {
-            return;
-        }
-    }
-    panic!("no open day showed its times");
-}
-
-async fn wait(c: &Client, css: &str) -> fantoccini::elements::Element {
-    c.wait()
-        .at_most(Duration::from_secs(20))
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-}
-
-/// Opens the booking page and picks the first service, day and time; returns the chosen
-/// start (ISO) and its label.
-async fn pick_first_time(c: &Client, base: &str) -> (String, String) {
-    c.goto(&format!("{base}/movela")).await.unwrap();
-    wait(c, "[data-testid=org-header] h1").await;
-    wait(c, "[data-testid=service]").await.click().await.unwrap();
-    for _ in 0..3 {
-        let day =
-            c.wait().at_most(Duration::from_secs(8)).for_element(Locator::Css("[data-testid=day]")).await;
-        match day {
-            Ok(day) => {
-                day.click().await.unwrap();
-                break;
-            }
-            Err(_) => c.find(Locator::Css("[data-testid=next-month]")).await.unwrap().click().await.unwrap(),
-        }
-    }
-    let time = wait(c, "[data-testid=time]").await;
-    let start = time.attr("data-start").await.unwrap().unwrap();
-    let label = time.text().await.unwrap();
-    click_until(c, &format!("[data-testid=time][data-start='{start}']"), "[data-testid=submit]").await;
-    (start, label)
-}
-
-async fn screenshot(c: &Client, name: &str) {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join(format!("{name}.png")), c.screenshot().await.unwrap()).unwrap();
-}
+use support::browser::*;
+use support::terminate;
 
 #[tokio::test]
 async fn a_customer_books_by_clicking_and_the_org_api_has_the_booking() {
@@ -269,32 +138,6 @@ async fn a_browser_in_los_angeles_sees_berlin_slots_in_its_own_time() {
     );
     c.close().await.unwrap();
     terminate(demo.child).await;
-}
-
-/// Books `start` for every practitioner free then, through the org API (behind the widget's back).
-async fn take_slot(demo: &Demo, start: &str) {
-    let client = reqwest::Client::new();
-    let services: Value = client
-        .get(format!("{}/api/v1/public/orgs/movela/services", demo.base_url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let service = services["data"][0]["id"].as_str().unwrap().to_owned();
-    for p in services["data"][0]["practitioner_ids"].as_array().unwrap() {
-        let res = client
-            .post(format!("{}/api/v1/bookings", demo.base_url))
-            .bearer_auth(&demo.api_key)
-            .json(&json!({"service_id": service, "start": start, "practitioner_id": p,
-                          "customer": {"name": "Someone Else", "email": "else@example.com"}}))
-            .send()
-            .await
-            .unwrap();
-        // 201, or 422 where that practitioner does not work then.
-        assert!(res.status() == 201 || res.status() == 422, "{}", res.status());
-    }
 }
 
 #[tokio::test]

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod browser;
+
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
@@ -31,7 +33,12 @@ pub struct Demo {
 
 /// Starts `cadence serve --demo` on a free port against `database_url`, with `extra` flags.
 pub async fn start_demo(database_url: &str, extra: &[&str]) -> Demo {
-    let mut args = vec!["serve", "--demo", "--addr", "127.0.0.1:0", "--database-url", database_url];
+    start_demo_on("127.0.0.1:0", database_url, extra).await
+}
+
+/// Starts `cadence serve --demo` on `addr` against `database_url`, with `extra` flags.
+pub async fn start_demo_on(addr: &str, database_url: &str, extra: &[&str]) -> Demo {
+    let mut args = vec!["serve", "--demo", "--addr", addr, "--database-url", database_url];
     args.extend_from_slice(extra);
     let mut child =
         cadence(&args).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("start cadence");

@@ -1,0 +1,258 @@
+//! The widget in a real browser, beyond the happy path: booking with the keyboard alone,
+//! what a customer sees when the network or the rate limiter says no (and that "Try again"
+//! keeps what they typed), and moving a booking from its manage link.
+
+use cadence_server::testing::{Backend, TestDb};
+use fantoccini::key::Key;
+use fantoccini::{Client, Locator};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+mod support;
+use support::browser::*;
+use support::terminate;
+
+/// An attribute of the focused element.
+async fn focused(c: &Client, attr: &str) -> String {
+    c.active_element().await.unwrap().attr(attr).await.unwrap().unwrap_or_default()
+}
+
+async fn press(c: &Client, key: Key) {
+    c.active_element().await.unwrap().send_keys(&key.to_string()).await.unwrap();
+}
+
+/// The `data-<name>` values of the elements `css` selects, read in one script call (the
+/// list may be re-rendering), once two reads 300 ms apart agree and are not empty.
+async fn settled_list(c: &Client, css: &str, name: &str) -> Vec<String> {
+    let js = format!("return [...document.querySelectorAll(\"{css}\")].map(e => e.dataset.{name})");
+    let mut last: Vec<String> = Vec::new();
+    for _ in 0..60 {
+        let now: Vec<String> = serde_json::from_value(c.execute(&js, vec![]).await.unwrap()).unwrap();
+        if !now.is_empty() && now == last {
+            return now;
+        }
+        last = now;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    panic!("{css} never settled: {last:?}");
+}
+
+/// The current value of the input `css` selects.
+async fn value(c: &Client, css: &str) -> String {
+    wait(c, css).await.prop("value").await.unwrap().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_calendar_and_times_work_from_the_keyboard_alone() {
+    let _one = ONE_BROWSER.lock().await;
+    let db = TestDb::create(Backend::Sqlite).await;
+    let demo = server(&db).await;
+    let driver = Driver::start("Europe/Berlin");
+    let c = driver.browser(1280, 900).await;
+    c.goto(&format!("{}/movela", demo.base_url)).await.unwrap();
+    click_until(&c, "[data-testid=service]", "[data-testid=next-month]").await;
+    // Next month has open days whatever today is.
+    wait(&c, "[data-testid=next-month]").await.click().await.unwrap();
+    let open = settled_list(&c, "[data-testid=day]", "date").await;
+    assert!(open.len() >= 3, "{open:?}");
+
+    // One tab stop in the grid: the first open day.
+    let stops = settled_list(&c, "[data-testid=day][tabindex='0']", "date").await;
+    assert_eq!(stops, [open[0].clone()]);
+    let first = c.find(Locator::Css(&format!("[data-testid=day][data-date='{}']", open[0]))).await.unwrap();
+    first.send_keys(&Key::Right.to_string()).await.unwrap();
+    assert_eq!(focused(&c, "data-date").await, open[1], "→ moves to the next open day");
+    press(&c, Key::Left).await;
+    assert_eq!(focused(&c, "data-date").await, open[0], "← moves back");
+    press(&c, Key::End).await;
+    let last = open.last().unwrap().clone();
+    assert_eq!(focused(&c, "data-date").await, last, "End: the month's last open day");
+    press(&c, Key::Home).await;
+    assert_eq!(focused(&c, "data-date").await, open[0], "Home: the first");
+    press(&c, Key::Down).await;
+    let down = focused(&c, "data-date").await;
+    assert!(down > open[0] && open.contains(&down), "↓ a week on, or the next open day after: {down}");
+    press(&c, Key::End).await;
+    screenshot(&c, "keyboard-focus-1280").await;
+
+    // Enter picks the day; Tab goes on to its times (one tab stop there too).
+    press(&c, Key::Enter).await;
+    let times = settled_list(&c, "[data-testid=time]", "start").await;
+    let day = c.find(Locator::Css(&format!("[data-testid=day][data-date='{last}']"))).await.unwrap();
+    assert_eq!(day.attr("aria-pressed").await.unwrap().as_deref(), Some("true"));
+    press(&c, Key::Tab).await;
+    assert_eq!(focused(&c, "data-start").await, times[0], "Tab from the day lands on its first time");
+    let chosen = if times.len() > 1 {
+        press(&c, Key::Right).await;
+        assert_eq!(focused(&c, "data-start").await, times[1]);
+        times[1].clone()
+    } else {
+        times[0].clone()
+    };
+    press(&c, Key::Enter).await;
+    wait(&c, "[data-testid=name]").await;
+    assert_eq!(focused(&c, "aria-pressed").await, "true", "the time is picked");
+
+    // The form follows the times; Enter in a field sends it.
+    press(&c, Key::Tab).await;
+    assert_eq!(focused(&c, "data-testid").await, "name");
+    c.active_element().await.unwrap().send_keys("Kim Keys").await.unwrap();
+    press(&c, Key::Tab).await;
+    assert_eq!(focused(&c, "data-testid").await, "email");
+    c.active_element().await.unwrap().send_keys("kim@example.com").await.unwrap();
+    press(&c, Key::Enter).await;
+    wait(&c, "[data-testid=confirmation]").await;
+    let booked = bookings_of(&demo, "kim@example.com").await;
+    assert_eq!(booked.len(), 1);
+    let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+    assert_eq!(at(booked[0]["start"].as_str().unwrap()), at(&chosen));
+    c.close().await.unwrap();
+    terminate(demo.child).await;
+}
+
+#[tokio::test]
+async fn a_network_failure_keeps_the_form_and_try_again_books_once() {
+    let _one = ONE_BROWSER.lock().await;
+    let db = TestDb::create(Backend::Sqlite).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = format!("127.0.0.1:{port}");
+    let demo = server_on(&db, &addr, &[]).await;
+    let driver = Driver::start("Europe/Berlin");
+    let c = driver.browser(1280, 900).await;
+    let (start, _) = pick_first_time(&c, &demo.base_url).await;
+    wait(&c, "[data-testid=name]").await.send_keys("Nia Network").await.unwrap();
+    wait(&c, "[data-testid=email]").await.send_keys("nia@example.com").await.unwrap();
+
+    // The server goes away; the customer sends.
+    terminate(demo.child).await;
+    wait(&c, "[data-testid=submit]").await.click().await.unwrap();
+    let js = "return document.querySelector('[data-testid=notice]').textContent";
+    let notice = poll_text(&c, js, |t| !t.is_empty()).await;
+    assert!(notice.contains("could not reach the booking service"), "{notice}");
+    assert_eq!(value(&c, "[data-testid=name]").await, "Nia Network", "what was typed stays");
+    assert_eq!(value(&c, "[data-testid=email]").await, "nia@example.com");
+
+    // It comes back; "Try again" books, once.
+    let demo = server_on(&db, &addr, &[]).await;
+    click_until(&c, "[data-testid=retry-submit]", "[data-testid=confirmation]").await;
+    let booked = bookings_of(&demo, "nia@example.com").await;
+    assert_eq!(booked.len(), 1, "{booked:?}");
+    let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+    assert_eq!(at(booked[0]["start"].as_str().unwrap()), at(&start));
+    c.close().await.unwrap();
+    terminate(demo.child).await;
+}
+
+#[tokio::test]
+async fn too_many_attempts_says_how_long_to_wait_and_keeps_the_form() {
+    let _one = ONE_BROWSER.lock().await;
+    let db = TestDb::create(Backend::Sqlite).await;
+    let demo = server_on(&db, "127.0.0.1:0", &["--booking-rate-limit", "1"]).await;
+    let driver = Driver::start("Europe/Berlin");
+    let c = driver.browser(1280, 900).await;
+    pick_first_time(&c, &demo.base_url).await;
+    wait(&c, "[data-testid=name]").await.send_keys("Rae Rate").await.unwrap();
+    wait(&c, "[data-testid=phone]").await.send_keys("+49 30 1234567").await.unwrap();
+    // This address's one booking attempt a minute is used up behind the widget's back.
+    let url = format!("{}/api/v1/public/orgs/movela/bookings", demo.base_url);
+    let client = reqwest::Client::new();
+    let first = client.post(&url).header("Idempotency-Key", "k1").json(&json!({})).send().await.unwrap();
+    assert_ne!(first.status(), 429);
+    let second = client.post(&url).header("Idempotency-Key", "k2").json(&json!({})).send().await.unwrap();
+    assert_eq!(second.status(), 429);
+
+    wait(&c, "[data-testid=submit]").await.click().await.unwrap();
+    let js = "return document.querySelector('[data-testid=notice]').textContent";
+    let notice = poll_text(&c, js, |t| !t.is_empty()).await;
+    assert!(notice.contains("Too many attempts. Please wait"), "{notice}");
+    assert!(notice.contains("seconds"), "{notice}");
+    wait(&c, "[data-testid=retry-submit]").await;
+    assert_eq!(value(&c, "[data-testid=name]").await, "Rae Rate");
+    assert_eq!(value(&c, "[data-testid=phone]").await, "+49 30 1234567");
+    assert!(c.find(Locator::Css("[data-testid=confirmation]")).await.is_err());
+    c.close().await.unwrap();
+    terminate(demo.child).await;
+}
+
+/// Books the last open time of the next two weeks through the public API; returns the
+/// booking (with its manage token).
+async fn book_through_api(base: &str) -> Value {
+    let client = reqwest::Client::new();
+    let services: Value = client
+        .get(format!("{base}/api/v1/public/orgs/movela/services"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let service = services["data"][0]["id"].as_str().unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let to = today + chrono::Days::new(14);
+    let slots: Value = client
+        .get(format!(
+            "{base}/api/v1/public/orgs/movela/availability?service_id={service}&from={today}&to={to}"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let start = slots["slots"].as_array().unwrap().last().expect("open times")["start"].clone();
+    let res = client
+        .post(format!("{base}/api/v1/public/orgs/movela/bookings"))
+        .header("Idempotency-Key", "move-me")
+        .json(&json!({"service_id": service, "start": start,
+                      "customer": {"name": "Mo Mover", "email": "mo@example.com"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    res.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_manage_link_moves_a_booking_to_another_time() {
+    let _one = ONE_BROWSER.lock().await;
+    let db = TestDb::create(Backend::Sqlite).await;
+    let demo = server(&db).await;
+    let booking = book_through_api(&demo.base_url).await;
+    let (id, token) = (booking["id"].as_str().unwrap(), booking["manage_token"].as_str().unwrap());
+    let driver = Driver::start("Europe/Berlin");
+    let c = driver.browser(1280, 900).await;
+    c.goto(&format!("{}/movela?booking={id}&token={token}", demo.base_url)).await.unwrap();
+    assert_eq!(wait(&c, "[data-testid=manage-status]").await.text().await.unwrap(), "Confirmed");
+    // The service is preselected: the calendar shows straight away.
+    click_until(&c, "[data-testid=reschedule-booking]", "[data-testid=day]").await;
+    click_last_day(&c).await;
+    let old = booking["start"].as_str().unwrap().parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+    let times = settled_list(&c, "[data-testid=time]", "start").await;
+    let new = times
+        .iter()
+        .find(|t| t.parse::<chrono::DateTime<chrono::Utc>>().unwrap() != old)
+        .expect("another time")
+        .clone();
+    click_until(&c, &format!("[data-testid=time][data-start='{new}']"), "[data-testid=submit]").await;
+    let label = wait(&c, "[data-testid=submit]").await.text().await.unwrap();
+    assert_eq!(label, "Move my appointment here");
+    assert!(c.find(Locator::Css("[data-testid=name]")).await.is_err(), "no customer form to move");
+    click_until(&c, "[data-testid=submit]", "[data-testid=confirmation]").await;
+    let text = wait(&c, "[data-testid=confirmation]").await.text().await.unwrap();
+    assert!(text.contains("Your appointment was moved"), "{text}");
+
+    let stored: Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/bookings/{id}", demo.base_url))
+        .bearer_auth(&demo.api_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stored["status"], "confirmed");
+    let at = stored["start"].as_str().unwrap().parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+    assert_eq!(at, new.parse::<chrono::DateTime<chrono::Utc>>().unwrap(), "moved to the clicked time");
+    c.close().await.unwrap();
+    terminate(demo.child).await;
+}

@@ -1,0 +1,201 @@
+//! Driving the widget in a real browser: Debian's chromium through chromedriver, with
+//! fantoccini, against the real `cadence` binary serving the built widget.
+
+use super::{Demo, start_demo_on};
+use cadence_server::testing::TestDb;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use std::os::unix::process::CommandExt;
+use std::time::Duration;
+
+/// chromedriver in its own process group, killed with the group when dropped.
+pub struct Driver {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Driver {
+    pub fn start(tz: &str) -> Driver {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = std::process::Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .env("TZ", tz)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("chromedriver on PATH (apt-get install chromium-driver; scripts/install-tools.sh does)");
+        Driver { child, url: format!("http://127.0.0.1:{port}") }
+    }
+
+    pub async fn browser(&self, width: u32, height: u32) -> Client {
+        // Two rustls providers are compiled into this test binary; pick one.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let caps = json!({ "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--disable-dev-shm-usage", format!("--window-size={width},{height}")],
+        }});
+        let caps: serde_json::Map<String, Value> = caps.as_object().unwrap().clone();
+        for _ in 0..50 {
+            let builder =
+                ClientBuilder::rustls().expect("rustls").capabilities(caps.clone()).connect(&self.url).await;
+            if let Ok(client) = builder {
+                return client;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("chromedriver did not answer at {}", self.url);
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", "--", &format!("-{}", self.child.id())])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+/// `cadence serve --demo` with the built widget, on `addr` (`127.0.0.1:0` for any port).
+pub async fn server_on(db: &TestDb, addr: &str, extra: &[&str]) -> Demo {
+    let dist = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist");
+    assert!(dist.join("index.html").exists(), "build the widget first: trunk build --release");
+    let mut args = vec!["--widget-dir", dist.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    start_demo_on(addr, &db.url, &args).await
+}
+
+/// Browser tests run one at a time: four browsers on two cores make clicks land on
+/// half-rendered pages.
+pub static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Clicks `click` until `expect` appears (a click can hit an element being re-rendered).
+pub async fn click_until(c: &Client, click: &str, expect: &str) {
+    for _ in 0..5 {
+        if let Ok(el) = c.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css(click)).await {
+            let _ = el.click().await;
+        }
+        if c.wait().at_most(Duration::from_secs(3)).for_element(Locator::Css(expect)).await.is_ok() {
+            return;
+        }
+    }
+    panic!("clicking {click} never showed {expect}");
+}
+
+/// Clicks the month's last open day (never today, whose first times can pass the minimum
+/// notice while a test runs) until its times show.
+pub async fn click_last_day(c: &Client) {
+    for _ in 0..5 {
+        wait(c, "[data-testid=day]").await;
+        if let Some(day) = c.find_all(Locator::Css("[data-testid=day]")).await.unwrap_or_default().pop() {
+            let _ = day.click().await;
+        }
+        if c.wait()
+            .at_most(Duration::from_secs(3))
+            .for_element(Locator::Css("[data-testid=time]"))
+            .await
+            .is_ok()
+        {
+            return;
+        }
+    }
+    panic!("no open day showed its times");
+}
+
+pub async fn wait(c: &Client, css: &str) -> fantoccini::elements::Element {
+    c.wait()
+        .at_most(Duration::from_secs(20))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+}
+
+/// Opens the booking page and picks the first service, day and time; returns the chosen
+/// start (ISO) and its label.
+pub async fn pick_first_time(c: &Client, base: &str) -> (String, String) {
+    c.goto(&format!("{base}/movela")).await.unwrap();
+    wait(c, "[data-testid=org-header] h1").await;
+    wait(c, "[data-testid=service]").await.click().await.unwrap();
+    for _ in 0..3 {
+        let day =
+            c.wait().at_most(Duration::from_secs(8)).for_element(Locator::Css("[data-testid=day]")).await;
+        match day {
+            Ok(day) => {
+                day.click().await.unwrap();
+                break;
+            }
+            Err(_) => c.find(Locator::Css("[data-testid=next-month]")).await.unwrap().click().await.unwrap(),
+        }
+    }
+    let time = wait(c, "[data-testid=time]").await;
+    let start = time.attr("data-start").await.unwrap().unwrap();
+    let label = time.text().await.unwrap();
+    click_until(c, &format!("[data-testid=time][data-start='{start}']"), "[data-testid=submit]").await;
+    (start, label)
+}
+
+pub async fn screenshot(c: &Client, name: &str) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), c.screenshot().await.unwrap()).unwrap();
+}
+
+pub async fn server(db: &TestDb) -> Demo {
+    server_on(db, "127.0.0.1:0", &[]).await
+}
+
+/// Books `start` for every practitioner free then, through the org API (behind the widget's back).
+pub async fn take_slot(demo: &Demo, start: &str) {
+    let client = reqwest::Client::new();
+    let services: Value = client
+        .get(format!("{}/api/v1/public/orgs/movela/services", demo.base_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let service = services["data"][0]["id"].as_str().unwrap().to_owned();
+    for p in services["data"][0]["practitioner_ids"].as_array().unwrap() {
+        let res = client
+            .post(format!("{}/api/v1/bookings", demo.base_url))
+            .bearer_auth(&demo.api_key)
+            .json(&json!({"service_id": service, "start": start, "practitioner_id": p,
+                          "customer": {"name": "Someone Else", "email": "else@example.com"}}))
+            .send()
+            .await
+            .unwrap();
+        // 201, or 422 where that practitioner does not work then.
+        assert!(res.status() == 201 || res.status() == 422, "{}", res.status());
+    }
+}
+
+/// The org's bookings for the customer with `email`, from the org API.
+pub async fn bookings_of(demo: &Demo, email: &str) -> Vec<Value> {
+    let page: Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/bookings?status=confirmed", demo.base_url))
+        .bearer_auth(&demo.api_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    page["data"].as_array().unwrap().iter().filter(|b| b["customer"]["email"] == email).cloned().collect()
+}
+
+/// Waits until the script's answer (a string) satisfies `done`; returns the last answer.
+pub async fn poll_text(c: &Client, js: &str, done: impl Fn(&str) -> bool) -> String {
+    let mut text = String::new();
+    for _ in 0..100 {
+        text = c.execute(js, vec![]).await.unwrap().as_str().unwrap_or_default().to_owned();
+        if done(&text) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    text
+}
