@@ -3,6 +3,8 @@
 
 use cadence_server::app::Config;
 use cadence_server::testing::{Backend, TestApp};
+use base64::Engine;
+use sha2::Digest;
 use std::path::PathBuf;
 
 fn dist_dir() -> PathBuf {
@@ -42,4 +44,62 @@ async fn booking_page_loads_the_built_widget_and_its_wasm() {
     let bytes = wasm.bytes().await.unwrap();
     assert_eq!(&bytes[..4], b"\0asm");
     app.stop().await;
+}
+
+/// The value of `name="…"`, `name='…'` or `name=…` inside one tag.
+fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let at = tag.find(&format!(" {name}="))? + name.len() + 2;
+    let rest = &tag[at..];
+    match rest.chars().next()? {
+        q @ ('"' | '\'') => rest[1..].split(q).next(),
+        _ => rest.split([' ', '>']).next(),
+    }
+}
+
+#[tokio::test]
+async fn every_file_the_page_preloads_matches_its_integrity_hash() {
+    // The JS glue is minified after trunk hashed it (scripts/minify-widget-js.sh); a stale
+    // hash would make the browser refuse the file.
+    let dist = dist_dir();
+    let app =
+        TestApp::spawn_with(Backend::Sqlite, Config { widget_dir: dist.clone(), ..Config::default() }).await;
+    cadence_server::demo::seed(app.store.as_ref()).await.unwrap();
+    let html = app.client.get(app.url("/movela")).send().await.unwrap().text().await.unwrap();
+    let mut checked = Vec::new();
+    for tag in html.split("<link").skip(1).map(|t| t.split('>').next().unwrap()) {
+        let (Some(href), Some(integrity)) = (attr(tag, "href"), attr(tag, "integrity")) else { continue };
+        let body = app.client.get(app.url(href)).send().await.unwrap().bytes().await.unwrap();
+        let digest = base64::engine::general_purpose::STANDARD.encode(sha2::Sha384::digest(&body));
+        assert_eq!(integrity, format!("sha384-{digest}"), "{href}");
+        checked.push(href.to_owned());
+    }
+    for ext in [".js", ".wasm", ".css"] {
+        assert!(checked.iter().any(|h| h.ends_with(ext)), "a {ext} with integrity in {html}");
+    }
+    app.stop().await;
+}
+
+/// `gzip -9` size of a file.
+fn gzipped(path: &std::path::Path) -> u64 {
+    let out = std::process::Command::new("gzip").arg("-9c").arg(path).output().expect("gzip on PATH");
+    assert!(out.status.success());
+    out.stdout.len() as u64
+}
+
+#[test]
+fn the_built_widget_fits_the_size_budget() {
+    // What a browser downloads for the booking page: the wasm, its JS glue and the CSS,
+    // gzip-compressed; the budget is 150 KB (150,000 bytes).
+    let mut total = 0;
+    for entry in std::fs::read_dir(dist_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with("cadence-widget") || name.starts_with("widget-") {
+            let (raw, gz) = (std::fs::metadata(&path).unwrap().len(), gzipped(&path));
+            println!("{name}: {raw} bytes, {gz} gzip");
+            total += gz;
+        }
+    }
+    println!("total: {total} bytes gzip");
+    assert!(total < 150_000, "the widget is {total} bytes gzip, over the 150 KB budget");
 }
