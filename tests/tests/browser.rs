@@ -5,7 +5,6 @@
 
 use cadence_server::testing::{Backend, TestDb};
 use fantoccini::Locator;
-use serde_json::Value;
 use std::time::Duration;
 
 mod support;
@@ -33,22 +32,8 @@ async fn a_customer_books_by_clicking_and_the_org_api_has_the_booking() {
     assert!(confirmation.contains("Europe/Berlin"), "{confirmation}");
     screenshot(&c, "confirmation-1280").await;
 
-    let page: Value = reqwest::Client::new()
-        .get(format!("{}/api/v1/bookings?status=confirmed", demo.base_url))
-        .bearer_auth(&demo.api_key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let booked: Vec<&Value> = page["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|b| b["customer"]["email"] == "grace@example.com")
-        .collect();
-    assert_eq!(booked.len(), 1, "{page}");
+    let booked = bookings_of(&demo, "grace@example.com").await;
+    assert_eq!(booked.len(), 1, "{booked:?}");
     let chosen: chrono::DateTime<chrono::Utc> = start.parse().unwrap();
     let stored: chrono::DateTime<chrono::Utc> = booked[0]["start"].as_str().unwrap().parse().unwrap();
     assert_eq!(stored, chosen, "the time clicked is the time booked");
@@ -67,15 +52,7 @@ async fn a_customer_books_by_clicking_and_the_org_api_has_the_booking() {
     }
     assert_eq!(status, "Cancelled");
     let id = booked[0]["id"].as_str().unwrap();
-    let after: Value = reqwest::Client::new()
-        .get(format!("{}/api/v1/bookings/{id}", demo.base_url))
-        .bearer_auth(&demo.api_key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let after = org_get(&demo, &format!("/api/v1/bookings/{id}")).await;
     assert_eq!(after["status"], "cancelled");
 
     // An unknown booking page says so.
@@ -216,14 +193,7 @@ async fn the_embed_snippet_books_from_another_origin_and_tells_the_host_page() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(booked.starts_with("bk_"), "the host page got the event: {booked:?}");
-    let res = reqwest::Client::new()
-        .get(format!("{}/api/v1/bookings/{booked}", demo.base_url))
-        .bearer_auth(&demo.api_key)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let b: Value = res.json().await.unwrap();
+    let b = org_get(&demo, &format!("/api/v1/bookings/{booked}")).await;
     assert_eq!(b["customer"]["email"], "emma@example.com");
     // The iframe grew to its content.
     let height: f64 = c

@@ -237,19 +237,17 @@ async fn the_manage_link_moves_a_booking_to_another_time() {
     let label = wait(&c, "[data-testid=submit]").await.text().await.unwrap();
     assert_eq!(label, "Move my appointment here");
     assert!(c.find(Locator::Css("[data-testid=name]")).await.is_err(), "no customer form to move");
-    click_until(&c, "[data-testid=submit]", "[data-testid=confirmation]").await;
-    let text = wait(&c, "[data-testid=confirmation]").await.text().await.unwrap();
-    assert!(text.contains("Your appointment was moved"), "{text}");
+    let before = wait(&c, "[data-testid=manage-when]").await.text().await.unwrap();
+    click_until(&c, "[data-testid=submit]", "[data-testid=moved]").await;
+    let text = wait(&c, "[data-testid=moved]").await.text().await.unwrap();
+    assert_eq!(text, "Your appointment was moved.");
+    // The page now shows the booking at its new time, and the time picker is gone.
+    let after = wait(&c, "[data-testid=manage-when]").await.text().await.unwrap();
+    assert_ne!(after, before);
+    assert_eq!(wait(&c, "[data-testid=manage-status]").await.text().await.unwrap(), "Confirmed");
+    assert!(c.find(Locator::Css("[data-testid=submit]")).await.is_err());
 
-    let stored: Value = reqwest::Client::new()
-        .get(format!("{}/api/v1/bookings/{id}", demo.base_url))
-        .bearer_auth(&demo.api_key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stored = org_get(&demo, &format!("/api/v1/bookings/{id}")).await;
     assert_eq!(stored["status"], "confirmed");
     let at = stored["start"].as_str().unwrap().parse::<chrono::DateTime<chrono::Utc>>().unwrap();
     assert_eq!(at, new.parse::<chrono::DateTime<chrono::Utc>>().unwrap(), "moved to the clicked time");

@@ -1,9 +1,9 @@
 //! The widget as trunk built it (`dist/`) is what `/{slug}` and `/widget/…` serve.
 //! `scripts/test.sh` builds it first; run `trunk build --release` before running this alone.
 
+use base64::Engine;
 use cadence_server::app::Config;
 use cadence_server::testing::{Backend, TestApp};
-use base64::Engine;
 use sha2::Digest;
 use std::path::PathBuf;
 

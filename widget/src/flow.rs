@@ -16,6 +16,16 @@ use cadence_shared::{
 use chrono::{NaiveDate, Utc};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use std::sync::Arc;
+
+/// Moving an existing booking instead of making one: its id and manage token, and what to
+/// do with the booking once moved.
+#[derive(Clone)]
+pub struct Reschedule {
+    pub id: String,
+    pub token: String,
+    pub moved: Arc<dyn Fn(Booking) + Send + Sync>,
+}
 
 /// What the customer typed and how the last submission went.
 #[derive(Clone, Copy)]
@@ -63,8 +73,8 @@ fn details(sub: Submission, rescheduling: bool) -> impl IntoView {
     }
 }
 
-/// The confirmation after booking (or moving) an appointment.
-fn confirmation(b: Booking, zone: String, with: String, slug: &str, moved: bool) -> impl IntoView + use<> {
+/// The confirmation after booking an appointment.
+fn confirmation(b: Booking, zone: String, with: String, slug: &str) -> impl IntoView + use<> {
     let links = b.manage_token.clone().map(|token| {
         let href = format!("/{slug}?booking={}&token={token}", b.id);
         view! {
@@ -75,7 +85,7 @@ fn confirmation(b: Booking, zone: String, with: String, slug: &str, moved: bool)
     });
     view! {
         <section class="confirmation" data-testid="confirmation" aria-live="polite">
-            <h2>{if moved { "Your appointment was moved" } else { "You're booked" }}</h2>
+            <h2>"You're booked"</h2>
             <p data-testid="confirmation-when">{clock::date_label(b.start, &zone)}", "{clock::time_label(b.start, &zone)}</p>
             <p>"Times in "{zone}</p>
             <p data-testid="confirmation-practitioner">"With "{with}</p>
@@ -84,13 +94,13 @@ fn confirmation(b: Booking, zone: String, with: String, slug: &str, moved: bool)
     }
 }
 
-/// Choose a service, practitioner, day and time, then book (or, with `reschedule` = the
-/// booking's id and manage token, move that booking there).
+/// Choose a service, practitioner, day and time, then book (or, with `reschedule`, move
+/// that booking there).
 #[component]
 pub fn BookingFlow(
     org: PublicOrg,
     preselect: Option<String>,
-    reschedule: Option<(String, String)>,
+    reschedule: Option<Reschedule>,
 ) -> impl IntoView {
     let slug = StoredValue::new(org.slug.clone());
     let browser_tz = clock::browser_timezone();
@@ -173,10 +183,11 @@ pub fn BookingFlow(
         let start = chosen.start.to_rfc3339();
         let practitioner_id = practitioner.get_untracked();
         spawn_local(async move {
-            let answer = match reschedule.get_value() {
-                Some((id, token)) => {
+            let moving = reschedule.get_value();
+            let answer = match &moving {
+                Some(r) => {
                     let req = RescheduleRequest { start, practitioner_id };
-                    api::reschedule(&id, &token, &req, &key).await
+                    api::reschedule(&r.id, &r.token, &req, &key).await
                 }
                 None => {
                     let req = CreateBookingRequest {
@@ -194,7 +205,10 @@ pub fn BookingFlow(
                 }
             };
             sub.pending.set(false);
-            settle(sub, choice, slots, answer);
+            match (answer, moving) {
+                (Ok(booking), Some(r)) => (r.moved)(booking),
+                (answer, _) => settle(sub, choice, slots, answer),
+            }
         });
     };
 
@@ -301,7 +315,7 @@ pub fn BookingFlow(
                 .find(|p| p.id == b.practitioner_id)
                 .map(|p| p.name)
                 .unwrap_or_default();
-            confirmation(b, choice.tz.get_untracked(), with, &slug.get_value(), rescheduling).into_any()
+            confirmation(b, choice.tz.get_untracked(), with, &slug.get_value()).into_any()
         }
     }
 }

@@ -4,7 +4,7 @@
 use crate::api::{self, Failure};
 use crate::app::{failed, loading};
 use crate::clock;
-use crate::flow::BookingFlow;
+use crate::flow::{BookingFlow, Reschedule};
 use crate::remote::{Remote, request};
 use cadence_shared::{Booking, BookingStatus, PublicOrg};
 use leptos::prelude::*;
@@ -19,6 +19,7 @@ pub fn ManageBooking(org: PublicOrg, id: String, token: String) -> impl IntoView
     });
     booking.reload();
     let moving = RwSignal::new(false);
+    let moved = RwSignal::new(false);
     let cancel_failed = RwSignal::new(None::<Failure>);
     // One key per cancel request the customer starts; a retry after no answer reuses it.
     let cancel_key = StoredValue::new(clock::idempotency_key());
@@ -60,10 +61,16 @@ pub fn ManageBooking(org: PublicOrg, id: String, token: String) -> impl IntoView
             let service = b.service_id.clone();
             let flow = move || {
                 (moving.get() && !cancelled).then(|| {
-                    view! {
-                        <BookingFlow org=org.get_value() preselect=Some(service.clone())
-                            reschedule=Some((id.get_value(), token.get_value()))/>
-                    }
+                    let reschedule = Reschedule {
+                        id: id.get_value(),
+                        token: token.get_value(),
+                        moved: std::sync::Arc::new(move |b| {
+                            booking.set(b);
+                            moving.set(false);
+                            moved.set(true);
+                        }),
+                    };
+                    view! { <BookingFlow org=org.get_value() preselect=Some(service.clone()) reschedule=Some(reschedule)/> }
                 })
             };
             view! {
@@ -79,6 +86,7 @@ pub fn ManageBooking(org: PublicOrg, id: String, token: String) -> impl IntoView
     view! {
         <section class="manage" data-testid="manage">
             {page}
+            {move || moved.get().then(|| view! { <p class="moved" role="status" data-testid="moved">"Your appointment was moved."</p> })}
             <p role="alert">{move || cancel_failed.get().map(|f| f.message())}</p>
         </section>
     }

@@ -173,17 +173,21 @@ pub async fn take_slot(demo: &Demo, start: &str) {
     }
 }
 
-/// The org's bookings for the customer with `email`, from the org API.
-pub async fn bookings_of(demo: &Demo, email: &str) -> Vec<Value> {
-    let page: Value = reqwest::Client::new()
-        .get(format!("{}/api/v1/bookings?status=confirmed", demo.base_url))
+/// `GET path` on the org API with the demo key: the JSON answer.
+pub async fn org_get(demo: &Demo, path: &str) -> Value {
+    let res = reqwest::Client::new()
+        .get(format!("{}{path}", demo.base_url))
         .bearer_auth(&demo.api_key)
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
         .unwrap();
+    assert!(res.status().is_success(), "GET {path}: {}", res.status());
+    res.json().await.unwrap()
+}
+
+/// The org's confirmed bookings for the customer with `email`, from the org API.
+pub async fn bookings_of(demo: &Demo, email: &str) -> Vec<Value> {
+    let page = org_get(demo, "/api/v1/bookings?status=confirmed").await;
     page["data"].as_array().unwrap().iter().filter(|b| b["customer"]["email"] == email).cloned().collect()
 }
 
