@@ -102,10 +102,7 @@ async fn the_calendar_and_times_work_from_the_keyboard_alone() {
     c.active_element().await.unwrap().send_keys("kim@example.com").await.unwrap();
     press(&c, Key::Enter).await;
     wait(&c, "[data-testid=confirmation]").await;
-    let booked = bookings_of(&demo, "kim@example.com").await;
-    assert_eq!(booked.len(), 1);
-    let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
-    assert_eq!(at(booked[0]["start"].as_str().unwrap()), at(&chosen));
+    assert_booked_once_at(&demo, "kim@example.com", &chosen).await;
     c.close().await.unwrap();
     terminate(demo.child).await;
 }
@@ -135,10 +132,7 @@ async fn a_network_failure_keeps_the_form_and_try_again_books_once() {
     // It comes back; "Try again" books, once.
     let demo = server_on(&db, &addr, &[]).await;
     click_until(&c, "[data-testid=retry-submit]", "[data-testid=confirmation]").await;
-    let booked = bookings_of(&demo, "nia@example.com").await;
-    assert_eq!(booked.len(), 1, "{booked:?}");
-    let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
-    assert_eq!(at(booked[0]["start"].as_str().unwrap()), at(&start));
+    assert_booked_once_at(&demo, "nia@example.com", &start).await;
     c.close().await.unwrap();
     terminate(demo.child).await;
 }
@@ -200,7 +194,7 @@ async fn book_through_api(base: &str) -> Value {
         .await
         .unwrap();
     let start = slots["slots"].as_array().unwrap().last().expect("open times")["start"].clone();
-    let res = client
+    let res = reqwest::Client::new()
         .post(format!("{base}/api/v1/public/orgs/movela/bookings"))
         .header("Idempotency-Key", "move-me")
         .json(&json!({"service_id": service, "start": start,
@@ -226,13 +220,9 @@ async fn the_manage_link_moves_a_booking_to_another_time() {
     // The service is preselected: the calendar shows straight away.
     click_until(&c, "[data-testid=reschedule-booking]", "[data-testid=day]").await;
     click_last_day(&c).await;
-    let old = booking["start"].as_str().unwrap().parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+    let old = instant(booking["start"].as_str().unwrap());
     let times = settled_list(&c, "[data-testid=time]", "start").await;
-    let new = times
-        .iter()
-        .find(|t| t.parse::<chrono::DateTime<chrono::Utc>>().unwrap() != old)
-        .expect("another time")
-        .clone();
+    let new = times.iter().find(|t| instant(t) != old).expect("another time").clone();
     click_until(&c, &format!("[data-testid=time][data-start='{new}']"), "[data-testid=submit]").await;
     let label = wait(&c, "[data-testid=submit]").await.text().await.unwrap();
     assert_eq!(label, "Move my appointment here");
@@ -249,8 +239,7 @@ async fn the_manage_link_moves_a_booking_to_another_time() {
 
     let stored = org_get(&demo, &format!("/api/v1/bookings/{id}")).await;
     assert_eq!(stored["status"], "confirmed");
-    let at = stored["start"].as_str().unwrap().parse::<chrono::DateTime<chrono::Utc>>().unwrap();
-    assert_eq!(at, new.parse::<chrono::DateTime<chrono::Utc>>().unwrap(), "moved to the clicked time");
+    assert_eq!(instant(stored["start"].as_str().unwrap()), instant(&new), "moved to the clicked time");
     c.close().await.unwrap();
     terminate(demo.child).await;
 }

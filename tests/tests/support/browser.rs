@@ -150,14 +150,7 @@ pub async fn server(db: &TestDb) -> Demo {
 /// Books `start` for every practitioner free then, through the org API (behind the widget's back).
 pub async fn take_slot(demo: &Demo, start: &str) {
     let client = reqwest::Client::new();
-    let services: Value = client
-        .get(format!("{}/api/v1/public/orgs/movela/services", demo.base_url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let services = public_get(&demo.base_url, "/services").await;
     let service = services["data"][0]["id"].as_str().unwrap().to_owned();
     for p in services["data"][0]["practitioner_ids"].as_array().unwrap() {
         let res = client
@@ -183,6 +176,26 @@ pub async fn org_get(demo: &Demo, path: &str) -> Value {
         .unwrap();
     assert!(res.status().is_success(), "GET {path}: {}", res.status());
     res.json().await.unwrap()
+}
+
+/// `GET /api/v1/public/orgs/movela{path}`: the JSON answer.
+pub async fn public_get(base: &str, path: &str) -> Value {
+    let res = reqwest::get(format!("{base}/api/v1/public/orgs/movela{path}")).await.unwrap();
+    assert!(res.status().is_success(), "GET {path}: {}", res.status());
+    res.json().await.unwrap()
+}
+
+/// Parses an RFC 3339 instant.
+pub fn instant(text: &str) -> chrono::DateTime<chrono::Utc> {
+    text.parse().unwrap_or_else(|e| panic!("{text:?}: {e}"))
+}
+
+/// The customer with `email` has exactly one confirmed booking, and it starts at `start`.
+pub async fn assert_booked_once_at(demo: &Demo, email: &str, start: &str) -> Value {
+    let booked = bookings_of(demo, email).await;
+    assert_eq!(booked.len(), 1, "{booked:?}");
+    assert_eq!(instant(booked[0]["start"].as_str().unwrap()), instant(start), "booked at the chosen time");
+    booked[0].clone()
 }
 
 /// The org's confirmed bookings for the customer with `email`, from the org API.
