@@ -171,28 +171,11 @@ async fn too_many_attempts_says_how_long_to_wait_and_keeps_the_form() {
 /// Books the last open time of the next two weeks through the public API; returns the
 /// booking (with its manage token).
 async fn book_through_api(base: &str) -> Value {
-    let client = reqwest::Client::new();
-    let services: Value = client
-        .get(format!("{base}/api/v1/public/orgs/movela/services"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let services = public_get(base, "/services").await;
     let service = services["data"][0]["id"].as_str().unwrap();
     let today = chrono::Utc::now().date_naive();
     let to = today + chrono::Days::new(14);
-    let slots: Value = client
-        .get(format!(
-            "{base}/api/v1/public/orgs/movela/availability?service_id={service}&from={today}&to={to}"
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let slots = public_get(base, &format!("/availability?service_id={service}&from={today}&to={to}")).await;
     let start = slots["slots"].as_array().unwrap().last().expect("open times")["start"].clone();
     let res = reqwest::Client::new()
         .post(format!("{base}/api/v1/public/orgs/movela/bookings"))
