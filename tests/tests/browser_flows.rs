@@ -226,3 +226,27 @@ async fn the_manage_link_moves_a_booking_to_another_time() {
     c.close().await.unwrap();
     terminate(demo.child).await;
 }
+
+#[tokio::test]
+async fn another_service_starts_over_from_any_available_practitioner() {
+    let _one = ONE_BROWSER.lock().await;
+    let db = TestDb::create(Backend::Sqlite).await;
+    let demo = server(&db).await;
+    let driver = Driver::start("Europe/Berlin");
+    let c = driver.browser(1280, 900).await;
+    c.goto(&format!("{}/movela", demo.base_url)).await.unwrap();
+    click_until(&c, "[data-testid=service]", "[data-testid=practitioner-select] option[value^=prac_]").await;
+    let pick = "const s = document.querySelector('[data-testid=practitioner-select]'); \
+                s.value = s.options[1].value; s.dispatchEvent(new Event('change')); return s.value";
+    let named = c.execute(pick, vec![]).await.unwrap();
+    assert!(named.as_str().unwrap().starts_with("prac_"), "{named}");
+    let second = c.find_all(Locator::Css("[data-testid=service]")).await.unwrap().pop().unwrap();
+    second.click().await.unwrap();
+    let js = "return document.querySelector('[data-testid=practitioner-select]').value";
+    assert_eq!(poll_text(&c, js, str::is_empty).await, "", "back to any available");
+    // And the new service's times show for whoever is free.
+    wait(&c, "[data-testid=next-month]").await.click().await.unwrap();
+    assert!(!settled_list(&c, "[data-testid=day]", "date").await.is_empty());
+    c.close().await.unwrap();
+    terminate(demo.child).await;
+}

@@ -139,8 +139,11 @@ pub fn BookingFlow(
             answer.map(|a| a.slots)
         })
     });
+    // A new service starts over from "any available" (the practitioner picked before may
+    // not offer it); the pickers below are rebuilt with the select reset.
     let choose_service = move |s: Option<PublicService>| {
         service.set(s);
+        practitioner.set(None);
         choice.day.set(None);
         choice.slot.set(None);
         practitioners.reload();
@@ -251,10 +254,9 @@ pub fn BookingFlow(
             view! { <option value=z.clone() selected=selected>{z.clone()}</option> }
         })
     };
-    let has_service = Memo::new(move |_| service.with(Option::is_some));
     let has_slot = Memo::new(move |_| choice.slot.with(Option::is_some));
     let pickers = move || {
-        has_service.get().then(|| {
+        service.with(Option::is_some).then(|| {
             view! {
                 <section class="options">
                     <label>"Practitioner "
