@@ -24,7 +24,12 @@ async fn a_customer_books_by_clicking_and_the_org_api_has_the_booking() {
     wait(&c, "[data-testid=submit]").await.click().await.unwrap();
     let notice = wait(&c, "[data-testid=notice]").await.text().await.unwrap();
     assert!(notice.contains("e-mail address or a phone number"), "{notice}");
-    wait(&c, "[data-testid=email]").await.send_keys("grace@example.com").await.unwrap();
+    let email = wait(&c, "[data-testid=email]").await;
+    assert_eq!(email.attr("aria-invalid").await.unwrap().as_deref(), Some("true"), "the field is marked");
+    email.send_keys("grace@example.com").await.unwrap();
+    let js = "return document.querySelector('[data-testid=notice]').textContent";
+    assert_eq!(poll_text(&c, js, str::is_empty).await, "", "the message goes once the customer acts on it");
+    assert_eq!(email.attr("aria-invalid").await.unwrap().as_deref(), Some("false"));
     screenshot(&c, "booking-form-1280").await;
     wait(&c, "[data-testid=submit]").await.click().await.unwrap();
     let confirmation = wait(&c, "[data-testid=confirmation]").await.text().await.unwrap();

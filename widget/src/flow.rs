@@ -48,17 +48,27 @@ fn details(sub: Submission, rescheduling: bool) -> impl IntoView {
     let typed = sub.form.get_untracked();
     let flag =
         move |field: &'static str| move || if sub.invalid.get() == Some(field) { "true" } else { "false" };
+    // Typing keeps the form, and clears a validation message once the customer acts on it.
+    let edit = move |set: fn(&mut CustomerForm, String)| {
+        move |ev: leptos::ev::Event| {
+            sub.form.update(|f| set(f, event_target_value(&ev)));
+            if sub.invalid.get_untracked().is_some() {
+                sub.invalid.set(None);
+                sub.notice.set(None);
+            }
+        }
+    };
     let fields = (!rescheduling).then(|| {
         view! {
             <h2>"Your details"</h2>
             <label>"Name" <input data-testid="name" autocomplete="name" aria-invalid=flag("name")
-                prop:value=typed.name on:input=move |ev| sub.form.update(|f| f.name = event_target_value(&ev))/></label>
+                prop:value=typed.name on:input=edit(|f, v| f.name = v)/></label>
             <label>"E-mail" <input data-testid="email" type="email" autocomplete="email" aria-invalid=flag("email")
-                prop:value=typed.email on:input=move |ev| sub.form.update(|f| f.email = event_target_value(&ev))/></label>
+                prop:value=typed.email on:input=edit(|f, v| f.email = v)/></label>
             <label>"Phone" <input data-testid="phone" type="tel" autocomplete="tel" aria-invalid=flag("phone")
-                prop:value=typed.phone on:input=move |ev| sub.form.update(|f| f.phone = event_target_value(&ev))/></label>
+                prop:value=typed.phone on:input=edit(|f, v| f.phone = v)/></label>
             <label>"Notes (optional)" <textarea data-testid="notes" aria-invalid=flag("notes") prop:value=typed.notes
-                on:input=move |ev| sub.form.update(|f| f.notes = event_target_value(&ev))></textarea></label>
+                on:input=edit(|f, v| f.notes = v)></textarea></label>
         }
     });
     let label = match rescheduling {
