@@ -3,46 +3,41 @@
 //! clicking on the public page, the embed on another origin, a time taken meanwhile, and
 //! times shown in the browser's timezone.
 
-use cadence_server::testing::{Backend, TestDb};
 use fantoccini::Locator;
 use std::time::Duration;
 
 mod support;
 use support::browser::*;
-use support::terminate;
 
 #[tokio::test]
 async fn a_customer_books_by_clicking_and_the_org_api_has_the_booking() {
-    let _one = ONE_BROWSER.lock().await;
-    let db = TestDb::create(Backend::Sqlite).await;
-    let demo = server(&db).await;
-    let driver = Driver::start("Europe/Berlin");
-    let c = driver.browser(1280, 900).await;
-    let (start, _) = pick_first_time(&c, &demo.base_url).await;
-    wait(&c, "[data-testid=name]").await.send_keys("Grace Hopper").await.unwrap();
+    let s = Session::start("Europe/Berlin").await;
+    let (c, demo) = (&s.c, &s.demo);
+    let (start, _) = pick_first_time(c, &demo.base_url).await;
+    wait(c, "[data-testid=name]").await.send_keys("Grace Hopper").await.unwrap();
     // Sending without a way to reach the customer is stopped before any request.
-    wait(&c, "[data-testid=submit]").await.click().await.unwrap();
-    let notice = wait(&c, "[data-testid=notice]").await.text().await.unwrap();
+    wait(c, "[data-testid=submit]").await.click().await.unwrap();
+    let notice = wait(c, "[data-testid=notice]").await.text().await.unwrap();
     assert!(notice.contains("e-mail address or a phone number"), "{notice}");
-    let email = wait(&c, "[data-testid=email]").await;
+    let email = wait(c, "[data-testid=email]").await;
     assert_eq!(email.attr("aria-invalid").await.unwrap().as_deref(), Some("true"), "the field is marked");
     email.send_keys("grace@example.com").await.unwrap();
     let js = "return document.querySelector('[data-testid=notice]').textContent";
-    assert_eq!(poll_text(&c, js, str::is_empty).await, "", "the message goes once the customer acts on it");
+    assert_eq!(poll_text(c, js, str::is_empty).await, "", "the message goes once the customer acts on it");
     assert_eq!(email.attr("aria-invalid").await.unwrap().as_deref(), Some("false"));
-    screenshot(&c, "booking-form-1280").await;
-    wait(&c, "[data-testid=submit]").await.click().await.unwrap();
-    let confirmation = wait(&c, "[data-testid=confirmation]").await.text().await.unwrap();
+    screenshot(c, "booking-form-1280").await;
+    wait(c, "[data-testid=submit]").await.click().await.unwrap();
+    let confirmation = wait(c, "[data-testid=confirmation]").await.text().await.unwrap();
     assert!(confirmation.contains("You're booked"), "{confirmation}");
     assert!(confirmation.contains("Europe/Berlin"), "{confirmation}");
-    screenshot(&c, "confirmation-1280").await;
+    screenshot(c, "confirmation-1280").await;
 
-    let booked = assert_booked_once_at(&demo, "grace@example.com", &start).await;
+    let booked = assert_booked_once_at(demo, "grace@example.com", &start).await;
 
     // The confirmation's link manages the booking: cancel it there.
-    wait(&c, "[data-testid=manage-link]").await.click().await.unwrap();
-    assert_eq!(wait(&c, "[data-testid=manage-status]").await.text().await.unwrap(), "Confirmed");
-    wait(&c, "[data-testid=cancel-booking]").await.click().await.unwrap();
+    wait(c, "[data-testid=manage-link]").await.click().await.unwrap();
+    assert_eq!(wait(c, "[data-testid=manage-status]").await.text().await.unwrap(), "Confirmed");
+    wait(c, "[data-testid=cancel-booking]").await.click().await.unwrap();
     let mut status = String::new();
     for _ in 0..100 {
         status = c.find(Locator::Css("[data-testid=manage-status]")).await.unwrap().text().await.unwrap();
@@ -53,36 +48,32 @@ async fn a_customer_books_by_clicking_and_the_org_api_has_the_booking() {
     }
     assert_eq!(status, "Cancelled");
     let id = booked["id"].as_str().unwrap();
-    let after = org_get(&demo, &format!("/api/v1/bookings/{id}")).await;
+    let after = org_get(demo, &format!("/api/v1/bookings/{id}")).await;
     assert_eq!(after["status"], "cancelled");
 
     // An unknown booking page says so.
     c.goto(&format!("{}/no-such-practice", demo.base_url)).await.unwrap();
-    let missing = wait(&c, "[data-testid=widget-error]").await.text().await.unwrap();
+    let missing = wait(c, "[data-testid=widget-error]").await.text().await.unwrap();
     assert_eq!(missing, "This booking page does not exist.");
 
     // The same page on a phone-sized screen.
     c.set_window_size(360, 800).await.unwrap();
     c.goto(&format!("{}/movela", demo.base_url)).await.unwrap();
-    wait(&c, "[data-testid=service]").await.click().await.unwrap();
-    wait(&c, "[data-testid=day]").await;
-    screenshot(&c, "calendar-360").await;
+    wait(c, "[data-testid=service]").await.click().await.unwrap();
+    wait(c, "[data-testid=day]").await;
+    screenshot(c, "calendar-360").await;
     let width: f64 =
         c.execute("return document.documentElement.scrollWidth", vec![]).await.unwrap().as_f64().unwrap();
     assert!(width <= 360.0, "no horizontal scrolling at 360 px: {width}");
-    c.close().await.unwrap();
-    terminate(demo.child).await;
+    s.finish().await;
 }
 
 #[tokio::test]
 async fn a_browser_in_los_angeles_sees_berlin_slots_in_its_own_time() {
-    let _one = ONE_BROWSER.lock().await;
-    let db = TestDb::create(Backend::Sqlite).await;
-    let demo = server(&db).await;
-    let driver = Driver::start("America/Los_Angeles");
-    let c = driver.browser(1280, 900).await;
-    let (start, label) = pick_first_time(&c, &demo.base_url).await;
-    let zone = wait(&c, "[data-testid=timezone-select]").await.prop("value").await.unwrap().unwrap();
+    let s = Session::start("America/Los_Angeles").await;
+    let (c, demo) = (&s.c, &s.demo);
+    let (start, label) = pick_first_time(c, &demo.base_url).await;
+    let zone = wait(c, "[data-testid=timezone-select]").await.prop("value").await.unwrap().unwrap();
     assert_eq!(zone, "America/Los_Angeles", "the browser's zone is the default");
     let at: chrono::DateTime<chrono::Utc> = start.parse().unwrap();
     let la = at.with_timezone(&chrono_tz::America::Los_Angeles);
@@ -99,7 +90,7 @@ async fn a_browser_in_los_angeles_sees_berlin_slots_in_its_own_time() {
     .unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     let label =
-        wait(&c, &format!("[data-testid=time][data-start='{start}']")).await.text().await.unwrap_or_default();
+        wait(c, &format!("[data-testid=time][data-start='{start}']")).await.text().await.unwrap_or_default();
     let (b12, b24) = (berlin.format("%I:%M").to_string(), berlin.format("%H:%M").to_string());
     let any_label: Vec<String> = {
         let mut v = Vec::new();
@@ -114,22 +105,18 @@ async fn a_browser_in_los_angeles_sees_berlin_slots_in_its_own_time() {
             || any_label.iter().any(|l| l.contains(&b24) || l.contains(&b12)),
         "Berlin time {b24} shown after switching: {label:?} {any_label:?}"
     );
-    c.close().await.unwrap();
-    terminate(demo.child).await;
+    s.finish().await;
 }
 
 #[tokio::test]
 async fn a_time_taken_meanwhile_says_so_and_refreshes_the_times() {
-    let _one = ONE_BROWSER.lock().await;
-    let db = TestDb::create(Backend::Sqlite).await;
-    let demo = server(&db).await;
-    let driver = Driver::start("Europe/Berlin");
-    let c = driver.browser(1280, 900).await;
-    let (start, _) = pick_first_time(&c, &demo.base_url).await;
-    wait(&c, "[data-testid=name]").await.send_keys("Late Larry").await.unwrap();
-    wait(&c, "[data-testid=email]").await.send_keys("larry@example.com").await.unwrap();
-    take_slot(&demo, &start).await;
-    wait(&c, "[data-testid=submit]").await.click().await.unwrap();
+    let s = Session::start("Europe/Berlin").await;
+    let (c, demo) = (&s.c, &s.demo);
+    let (start, _) = pick_first_time(c, &demo.base_url).await;
+    wait(c, "[data-testid=name]").await.send_keys("Late Larry").await.unwrap();
+    wait(c, "[data-testid=email]").await.send_keys("larry@example.com").await.unwrap();
+    take_slot(demo, &start).await;
+    wait(c, "[data-testid=submit]").await.click().await.unwrap();
     let mut notice = String::new();
     for _ in 0..100 {
         let js = "const n = document.querySelector('[data-testid=notice]'); return n ? n.textContent : ''";
@@ -147,15 +134,13 @@ async fn a_time_taken_meanwhile_says_so_and_refreshes_the_times() {
     let starts: Vec<String> = serde_json::from_value(c.execute(js, vec![]).await.unwrap()).unwrap();
     assert!(!starts.contains(&start), "{start} still offered: {starts:?}");
     assert!(c.find(Locator::Css("[data-testid=confirmation]")).await.is_err());
-    c.close().await.unwrap();
-    terminate(demo.child).await;
+    s.finish().await;
 }
 
 #[tokio::test]
 async fn the_embed_snippet_books_from_another_origin_and_tells_the_host_page() {
-    let _one = ONE_BROWSER.lock().await;
-    let db = TestDb::create(Backend::Sqlite).await;
-    let demo = server(&db).await;
+    let s = Session::start("Europe/Berlin").await;
+    let (c, demo) = (&s.c, &s.demo);
     // The host page lives on another origin (another port) and embeds with one snippet.
     let html = format!(
         r#"<!doctype html><html><body><h1>Physio blog</h1>
@@ -173,28 +158,20 @@ async fn the_embed_snippet_books_from_another_origin_and_tells_the_host_page() {
     let host_url = format!("http://{}/", listener.local_addr().unwrap());
     let server_task = tokio::spawn(async move { axum::serve(listener, host).await.unwrap() });
 
-    let driver = Driver::start("Europe/Berlin");
-    let c = driver.browser(1280, 900).await;
     c.goto(&host_url).await.unwrap();
-    let frame = wait(&c, "iframe").await;
+    let frame = wait(c, "iframe").await;
     frame.enter_frame().await.unwrap();
-    click_until(&c, "[data-testid=service]", "[data-testid=day]").await;
-    click_last_day(&c).await;
-    click_until(&c, "[data-testid=time]", "[data-testid=name]").await;
-    wait(&c, "[data-testid=name]").await.send_keys("Embedded Emma").await.unwrap();
-    wait(&c, "[data-testid=email]").await.send_keys("emma@example.com").await.unwrap();
-    click_until(&c, "[data-testid=submit]", "[data-testid=confirmation]").await;
+    click_until(c, "[data-testid=service]", "[data-testid=day]").await;
+    click_last_day(c).await;
+    click_until(c, "[data-testid=time]", "[data-testid=name]").await;
+    wait(c, "[data-testid=name]").await.send_keys("Embedded Emma").await.unwrap();
+    wait(c, "[data-testid=email]").await.send_keys("emma@example.com").await.unwrap();
+    click_until(c, "[data-testid=submit]", "[data-testid=confirmation]").await;
     c.enter_parent_frame().await.unwrap();
-    let mut booked = String::new();
-    for _ in 0..100 {
-        booked = c.find(Locator::Css("#booked")).await.unwrap().text().await.unwrap();
-        if !booked.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let booked =
+        poll_text(c, "return document.getElementById('booked').textContent", |t| !t.is_empty()).await;
     assert!(booked.starts_with("bk_"), "the host page got the event: {booked:?}");
-    let b = org_get(&demo, &format!("/api/v1/bookings/{booked}")).await;
+    let b = org_get(demo, &format!("/api/v1/bookings/{booked}")).await;
     assert_eq!(b["customer"]["email"], "emma@example.com");
     // The iframe grew to its content.
     let height: f64 = c
@@ -204,7 +181,6 @@ async fn the_embed_snippet_books_from_another_origin_and_tells_the_host_page() {
         .as_f64()
         .unwrap();
     assert!(height > 300.0, "iframe height {height}");
-    c.close().await.unwrap();
     server_task.abort();
-    terminate(demo.child).await;
+    s.finish().await;
 }

@@ -2,7 +2,6 @@
 //! what a customer sees when the network or the rate limiter says no (and that "Try again"
 //! keeps what they typed), and moving a booking from its manage link.
 
-use cadence_server::testing::{Backend, TestDb};
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
@@ -10,7 +9,7 @@ use std::time::Duration;
 
 mod support;
 use support::browser::*;
-use support::terminate;
+use support::stop;
 
 /// An attribute of the focused element.
 async fn focused(c: &Client, attr: &str) -> String {
@@ -44,109 +43,98 @@ async fn value(c: &Client, css: &str) -> String {
 
 #[tokio::test]
 async fn the_calendar_and_times_work_from_the_keyboard_alone() {
-    let _one = ONE_BROWSER.lock().await;
-    let db = TestDb::create(Backend::Sqlite).await;
-    let demo = server(&db).await;
-    let driver = Driver::start("Europe/Berlin");
-    let c = driver.browser(1280, 900).await;
+    let s = Session::start("Europe/Berlin").await;
+    let (c, demo) = (&s.c, &s.demo);
     c.goto(&format!("{}/movela", demo.base_url)).await.unwrap();
-    click_until(&c, "[data-testid=service]", "[data-testid=next-month]").await;
+    click_until(c, "[data-testid=service]", "[data-testid=next-month]").await;
     // Next month has open days whatever today is.
-    wait(&c, "[data-testid=next-month]").await.click().await.unwrap();
-    let open = settled_list(&c, "[data-testid=day]", "date").await;
+    wait(c, "[data-testid=next-month]").await.click().await.unwrap();
+    let open = settled_list(c, "[data-testid=day]", "date").await;
     assert!(open.len() >= 3, "{open:?}");
 
     // One tab stop in the grid: the first open day.
-    let stops = settled_list(&c, "[data-testid=day][tabindex='0']", "date").await;
+    let stops = settled_list(c, "[data-testid=day][tabindex='0']", "date").await;
     assert_eq!(stops, [open[0].clone()]);
     let first = c.find(Locator::Css(&format!("[data-testid=day][data-date='{}']", open[0]))).await.unwrap();
     first.send_keys(&Key::Right.to_string()).await.unwrap();
-    assert_eq!(focused(&c, "data-date").await, open[1], "→ moves to the next open day");
-    press(&c, Key::Left).await;
-    assert_eq!(focused(&c, "data-date").await, open[0], "← moves back");
-    press(&c, Key::End).await;
+    assert_eq!(focused(c, "data-date").await, open[1], "→ moves to the next open day");
+    press(c, Key::Left).await;
+    assert_eq!(focused(c, "data-date").await, open[0], "← moves back");
+    press(c, Key::End).await;
     let last = open.last().unwrap().clone();
-    assert_eq!(focused(&c, "data-date").await, last, "End: the month's last open day");
-    press(&c, Key::Home).await;
-    assert_eq!(focused(&c, "data-date").await, open[0], "Home: the first");
-    press(&c, Key::Down).await;
-    let down = focused(&c, "data-date").await;
+    assert_eq!(focused(c, "data-date").await, last, "End: the month's last open day");
+    press(c, Key::Home).await;
+    assert_eq!(focused(c, "data-date").await, open[0], "Home: the first");
+    press(c, Key::Down).await;
+    let down = focused(c, "data-date").await;
     assert!(down > open[0] && open.contains(&down), "↓ a week on, or the next open day after: {down}");
-    press(&c, Key::End).await;
-    screenshot(&c, "keyboard-focus-1280").await;
+    press(c, Key::End).await;
+    screenshot(c, "keyboard-focus-1280").await;
 
     // Enter picks the day; Tab goes on to its times (one tab stop there too).
-    press(&c, Key::Enter).await;
-    let times = settled_list(&c, "[data-testid=time]", "start").await;
+    press(c, Key::Enter).await;
+    let times = settled_list(c, "[data-testid=time]", "start").await;
     let day = c.find(Locator::Css(&format!("[data-testid=day][data-date='{last}']"))).await.unwrap();
     assert_eq!(day.attr("aria-pressed").await.unwrap().as_deref(), Some("true"));
-    press(&c, Key::Tab).await;
-    assert_eq!(focused(&c, "data-start").await, times[0], "Tab from the day lands on its first time");
+    press(c, Key::Tab).await;
+    assert_eq!(focused(c, "data-start").await, times[0], "Tab from the day lands on its first time");
     let chosen = if times.len() > 1 {
-        press(&c, Key::Right).await;
-        assert_eq!(focused(&c, "data-start").await, times[1]);
+        press(c, Key::Right).await;
+        assert_eq!(focused(c, "data-start").await, times[1]);
         times[1].clone()
     } else {
         times[0].clone()
     };
-    press(&c, Key::Enter).await;
-    wait(&c, "[data-testid=name]").await;
-    assert_eq!(focused(&c, "aria-pressed").await, "true", "the time is picked");
+    press(c, Key::Enter).await;
+    wait(c, "[data-testid=name]").await;
+    assert_eq!(focused(c, "aria-pressed").await, "true", "the time is picked");
 
     // The form follows the times; Enter in a field sends it.
-    press(&c, Key::Tab).await;
-    assert_eq!(focused(&c, "data-testid").await, "name");
+    press(c, Key::Tab).await;
+    assert_eq!(focused(c, "data-testid").await, "name");
     c.active_element().await.unwrap().send_keys("Kim Keys").await.unwrap();
-    press(&c, Key::Tab).await;
-    assert_eq!(focused(&c, "data-testid").await, "email");
+    press(c, Key::Tab).await;
+    assert_eq!(focused(c, "data-testid").await, "email");
     c.active_element().await.unwrap().send_keys("kim@example.com").await.unwrap();
-    press(&c, Key::Enter).await;
-    wait(&c, "[data-testid=confirmation]").await;
-    assert_booked_once_at(&demo, "kim@example.com", &chosen).await;
-    c.close().await.unwrap();
-    terminate(demo.child).await;
+    press(c, Key::Enter).await;
+    wait(c, "[data-testid=confirmation]").await;
+    assert_booked_once_at(demo, "kim@example.com", &chosen).await;
+    s.finish().await;
 }
 
 #[tokio::test]
 async fn a_network_failure_keeps_the_form_and_try_again_books_once() {
-    let _one = ONE_BROWSER.lock().await;
-    let db = TestDb::create(Backend::Sqlite).await;
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let addr = format!("127.0.0.1:{port}");
-    let demo = server_on(&db, &addr, &[]).await;
-    let driver = Driver::start("Europe/Berlin");
-    let c = driver.browser(1280, 900).await;
-    let (start, _) = pick_first_time(&c, &demo.base_url).await;
-    wait(&c, "[data-testid=name]").await.send_keys("Nia Network").await.unwrap();
-    wait(&c, "[data-testid=email]").await.send_keys("nia@example.com").await.unwrap();
+    let mut s = Session::start_with("Europe/Berlin", &addr, &[]).await;
+    let c = &s.c;
+    let (start, _) = pick_first_time(c, &s.demo.base_url).await;
+    wait(c, "[data-testid=name]").await.send_keys("Nia Network").await.unwrap();
+    wait(c, "[data-testid=email]").await.send_keys("nia@example.com").await.unwrap();
 
     // The server goes away; the customer sends.
-    terminate(demo.child).await;
-    wait(&c, "[data-testid=submit]").await.click().await.unwrap();
+    stop(&mut s.demo.child).await;
+    wait(c, "[data-testid=submit]").await.click().await.unwrap();
     let js = "return document.querySelector('[data-testid=notice]').textContent";
-    let notice = poll_text(&c, js, |t| !t.is_empty()).await;
+    let notice = poll_text(c, js, |t| !t.is_empty()).await;
     assert!(notice.contains("could not reach the booking service"), "{notice}");
-    assert_eq!(value(&c, "[data-testid=name]").await, "Nia Network", "what was typed stays");
-    assert_eq!(value(&c, "[data-testid=email]").await, "nia@example.com");
+    assert_eq!(value(c, "[data-testid=name]").await, "Nia Network", "what was typed stays");
+    assert_eq!(value(c, "[data-testid=email]").await, "nia@example.com");
 
     // It comes back; "Try again" books, once.
-    let demo = server_on(&db, &addr, &[]).await;
-    click_until(&c, "[data-testid=retry-submit]", "[data-testid=confirmation]").await;
-    assert_booked_once_at(&demo, "nia@example.com", &start).await;
-    c.close().await.unwrap();
-    terminate(demo.child).await;
+    s.demo = server_on(&s.db, &addr, &[]).await;
+    click_until(&s.c, "[data-testid=retry-submit]", "[data-testid=confirmation]").await;
+    assert_booked_once_at(&s.demo, "nia@example.com", &start).await;
+    s.finish().await;
 }
 
 #[tokio::test]
 async fn too_many_attempts_says_how_long_to_wait_and_keeps_the_form() {
-    let _one = ONE_BROWSER.lock().await;
-    let db = TestDb::create(Backend::Sqlite).await;
-    let demo = server_on(&db, "127.0.0.1:0", &["--booking-rate-limit", "1"]).await;
-    let driver = Driver::start("Europe/Berlin");
-    let c = driver.browser(1280, 900).await;
-    pick_first_time(&c, &demo.base_url).await;
-    wait(&c, "[data-testid=name]").await.send_keys("Rae Rate").await.unwrap();
-    wait(&c, "[data-testid=phone]").await.send_keys("+49 30 1234567").await.unwrap();
+    let s = Session::start_with("Europe/Berlin", "127.0.0.1:0", &["--booking-rate-limit", "1"]).await;
+    let (c, demo) = (&s.c, &s.demo);
+    pick_first_time(c, &demo.base_url).await;
+    wait(c, "[data-testid=name]").await.send_keys("Rae Rate").await.unwrap();
+    wait(c, "[data-testid=phone]").await.send_keys("+49 30 1234567").await.unwrap();
     // This address's one booking attempt a minute is used up behind the widget's back.
     let url = format!("{}/api/v1/public/orgs/movela/bookings", demo.base_url);
     let client = reqwest::Client::new();
@@ -155,17 +143,16 @@ async fn too_many_attempts_says_how_long_to_wait_and_keeps_the_form() {
     let second = client.post(&url).header("Idempotency-Key", "k2").json(&json!({})).send().await.unwrap();
     assert_eq!(second.status(), 429);
 
-    wait(&c, "[data-testid=submit]").await.click().await.unwrap();
+    wait(c, "[data-testid=submit]").await.click().await.unwrap();
     let js = "return document.querySelector('[data-testid=notice]').textContent";
-    let notice = poll_text(&c, js, |t| !t.is_empty()).await;
+    let notice = poll_text(c, js, |t| !t.is_empty()).await;
     assert!(notice.contains("Too many attempts. Please wait"), "{notice}");
     assert!(notice.contains("seconds"), "{notice}");
-    wait(&c, "[data-testid=retry-submit]").await;
-    assert_eq!(value(&c, "[data-testid=name]").await, "Rae Rate");
-    assert_eq!(value(&c, "[data-testid=phone]").await, "+49 30 1234567");
+    wait(c, "[data-testid=retry-submit]").await;
+    assert_eq!(value(c, "[data-testid=name]").await, "Rae Rate");
+    assert_eq!(value(c, "[data-testid=phone]").await, "+49 30 1234567");
     assert!(c.find(Locator::Css("[data-testid=confirmation]")).await.is_err());
-    c.close().await.unwrap();
-    terminate(demo.child).await;
+    s.finish().await;
 }
 
 /// Books the last open time of the next two weeks through the public API; returns the
@@ -191,51 +178,44 @@ async fn book_through_api(base: &str) -> Value {
 
 #[tokio::test]
 async fn the_manage_link_moves_a_booking_to_another_time() {
-    let _one = ONE_BROWSER.lock().await;
-    let db = TestDb::create(Backend::Sqlite).await;
-    let demo = server(&db).await;
+    let s = Session::start("Europe/Berlin").await;
+    let (c, demo) = (&s.c, &s.demo);
     let booking = book_through_api(&demo.base_url).await;
     let (id, token) = (booking["id"].as_str().unwrap(), booking["manage_token"].as_str().unwrap());
-    let driver = Driver::start("Europe/Berlin");
-    let c = driver.browser(1280, 900).await;
     c.goto(&format!("{}/movela?booking={id}&token={token}", demo.base_url)).await.unwrap();
-    assert_eq!(wait(&c, "[data-testid=manage-status]").await.text().await.unwrap(), "Confirmed");
+    assert_eq!(wait(c, "[data-testid=manage-status]").await.text().await.unwrap(), "Confirmed");
     // The service is preselected: the calendar shows straight away.
-    click_until(&c, "[data-testid=reschedule-booking]", "[data-testid=day]").await;
-    click_last_day(&c).await;
+    click_until(c, "[data-testid=reschedule-booking]", "[data-testid=day]").await;
+    click_last_day(c).await;
     let old = instant(booking["start"].as_str().unwrap());
-    let times = settled_list(&c, "[data-testid=time]", "start").await;
+    let times = settled_list(c, "[data-testid=time]", "start").await;
     let new = times.iter().find(|t| instant(t) != old).expect("another time").clone();
-    click_until(&c, &format!("[data-testid=time][data-start='{new}']"), "[data-testid=submit]").await;
-    let label = wait(&c, "[data-testid=submit]").await.text().await.unwrap();
+    click_until(c, &format!("[data-testid=time][data-start='{new}']"), "[data-testid=submit]").await;
+    let label = wait(c, "[data-testid=submit]").await.text().await.unwrap();
     assert_eq!(label, "Move my appointment here");
     assert!(c.find(Locator::Css("[data-testid=name]")).await.is_err(), "no customer form to move");
-    let before = wait(&c, "[data-testid=manage-when]").await.text().await.unwrap();
-    click_until(&c, "[data-testid=submit]", "[data-testid=moved]").await;
-    let text = wait(&c, "[data-testid=moved]").await.text().await.unwrap();
+    let before = wait(c, "[data-testid=manage-when]").await.text().await.unwrap();
+    click_until(c, "[data-testid=submit]", "[data-testid=moved]").await;
+    let text = wait(c, "[data-testid=moved]").await.text().await.unwrap();
     assert_eq!(text, "Your appointment was moved.");
     // The page now shows the booking at its new time, and the time picker is gone.
-    let after = wait(&c, "[data-testid=manage-when]").await.text().await.unwrap();
+    let after = wait(c, "[data-testid=manage-when]").await.text().await.unwrap();
     assert_ne!(after, before);
-    assert_eq!(wait(&c, "[data-testid=manage-status]").await.text().await.unwrap(), "Confirmed");
+    assert_eq!(wait(c, "[data-testid=manage-status]").await.text().await.unwrap(), "Confirmed");
     assert!(c.find(Locator::Css("[data-testid=submit]")).await.is_err());
 
-    let stored = org_get(&demo, &format!("/api/v1/bookings/{id}")).await;
+    let stored = org_get(demo, &format!("/api/v1/bookings/{id}")).await;
     assert_eq!(stored["status"], "confirmed");
     assert_eq!(instant(stored["start"].as_str().unwrap()), instant(&new), "moved to the clicked time");
-    c.close().await.unwrap();
-    terminate(demo.child).await;
+    s.finish().await;
 }
 
 #[tokio::test]
 async fn another_service_starts_over_from_any_available_practitioner() {
-    let _one = ONE_BROWSER.lock().await;
-    let db = TestDb::create(Backend::Sqlite).await;
-    let demo = server(&db).await;
-    let driver = Driver::start("Europe/Berlin");
-    let c = driver.browser(1280, 900).await;
+    let s = Session::start("Europe/Berlin").await;
+    let (c, demo) = (&s.c, &s.demo);
     c.goto(&format!("{}/movela", demo.base_url)).await.unwrap();
-    click_until(&c, "[data-testid=service]", "[data-testid=practitioner-select] option[value^=prac_]").await;
+    click_until(c, "[data-testid=service]", "[data-testid=practitioner-select] option[value^=prac_]").await;
     let pick = "const s = document.querySelector('[data-testid=practitioner-select]'); \
                 s.value = s.options[1].value; s.dispatchEvent(new Event('change')); return s.value";
     let named = c.execute(pick, vec![]).await.unwrap();
@@ -243,10 +223,9 @@ async fn another_service_starts_over_from_any_available_practitioner() {
     let second = c.find_all(Locator::Css("[data-testid=service]")).await.unwrap().pop().unwrap();
     second.click().await.unwrap();
     let js = "return document.querySelector('[data-testid=practitioner-select]').value";
-    assert_eq!(poll_text(&c, js, str::is_empty).await, "", "back to any available");
+    assert_eq!(poll_text(c, js, str::is_empty).await, "", "back to any available");
     // And the new service's times show for whoever is free.
-    wait(&c, "[data-testid=next-month]").await.click().await.unwrap();
-    assert!(!settled_list(&c, "[data-testid=day]", "date").await.is_empty());
-    c.close().await.unwrap();
-    terminate(demo.child).await;
+    wait(c, "[data-testid=next-month]").await.click().await.unwrap();
+    assert!(!settled_list(c, "[data-testid=day]", "date").await.is_empty());
+    s.finish().await;
 }

@@ -17,12 +17,18 @@ fn dist_dir() -> PathBuf {
     dist
 }
 
-#[tokio::test]
-async fn booking_page_loads_the_built_widget_and_its_wasm() {
+/// A server with the demo org, serving the built widget.
+async fn serve_dist() -> (TestApp, PathBuf) {
     let dist = dist_dir();
     let app =
         TestApp::spawn_with(Backend::Sqlite, Config { widget_dir: dist.clone(), ..Config::default() }).await;
     cadence_server::demo::seed(app.store.as_ref()).await.unwrap();
+    (app, dist)
+}
+
+#[tokio::test]
+async fn booking_page_loads_the_built_widget_and_its_wasm() {
+    let (app, dist) = serve_dist().await;
 
     let page = app.client.get(app.url("/movela")).send().await.unwrap();
     assert_eq!(page.status(), 200);
@@ -60,10 +66,7 @@ fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
 async fn every_file_the_page_preloads_matches_its_integrity_hash() {
     // The JS glue is minified after trunk hashed it (scripts/minify-widget-js.sh); a stale
     // hash would make the browser refuse the file.
-    let dist = dist_dir();
-    let app =
-        TestApp::spawn_with(Backend::Sqlite, Config { widget_dir: dist.clone(), ..Config::default() }).await;
-    cadence_server::demo::seed(app.store.as_ref()).await.unwrap();
+    let (app, _) = serve_dist().await;
     let html = app.client.get(app.url("/movela")).send().await.unwrap().text().await.unwrap();
     let mut checked = Vec::new();
     for tag in html.split("<link").skip(1).map(|t| t.split('>').next().unwrap()) {

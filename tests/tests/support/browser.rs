@@ -1,21 +1,21 @@
 //! Driving the widget in a real browser: Debian's chromium through chromedriver, with
 //! fantoccini, against the real `cadence` binary serving the built widget.
 
-use super::{Demo, start_demo_on};
-use cadence_server::testing::TestDb;
+use super::{Demo, start_demo_on, terminate};
+use cadence_server::testing::{Backend, TestDb};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 use std::os::unix::process::CommandExt;
 use std::time::Duration;
 
 /// chromedriver in its own process group, killed with the group when dropped.
-pub struct Driver {
+struct Driver {
     child: std::process::Child,
     url: String,
 }
 
 impl Driver {
-    pub fn start(tz: &str) -> Driver {
+    fn start(tz: &str) -> Driver {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = std::process::Command::new("chromedriver")
             .arg(format!("--port={port}"))
@@ -28,7 +28,7 @@ impl Driver {
         Driver { child, url: format!("http://127.0.0.1:{port}") }
     }
 
-    pub async fn browser(&self, width: u32, height: u32) -> Client {
+    async fn browser(&self, width: u32, height: u32) -> Client {
         // Two rustls providers are compiled into this test binary; pick one.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let caps = json!({ "goog:chromeOptions": {
@@ -70,7 +70,7 @@ pub async fn server_on(db: &TestDb, addr: &str, extra: &[&str]) -> Demo {
 
 /// Browser tests run one at a time: four browsers on two cores make clicks land on
 /// half-rendered pages.
-pub static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// Clicks `click` until `expect` appears (a click can hit an element being re-rendered).
 pub async fn click_until(c: &Client, click: &str, expect: &str) {
@@ -143,10 +143,6 @@ pub async fn screenshot(c: &Client, name: &str) {
     std::fs::write(dir.join(format!("{name}.png")), c.screenshot().await.unwrap()).unwrap();
 }
 
-pub async fn server(db: &TestDb) -> Demo {
-    server_on(db, "127.0.0.1:0", &[]).await
-}
-
 /// Books `start` for every practitioner free then, through the org API (behind the widget's back).
 pub async fn take_slot(demo: &Demo, start: &str) {
     let client = reqwest::Client::new();
@@ -215,4 +211,36 @@ pub async fn poll_text(c: &Client, js: &str, done: impl Fn(&str) -> bool) -> Str
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     text
+}
+
+/// One browser test's world: the browser lock, a fresh SQLite database, the demo server
+/// with the built widget, and a 1280×900 chromium in timezone `tz`.
+pub struct Session {
+    pub c: Client,
+    pub demo: Demo,
+    pub db: TestDb,
+    _driver: Driver,
+    _one: tokio::sync::MutexGuard<'static, ()>,
+}
+
+impl Session {
+    pub async fn start(tz: &str) -> Session {
+        Session::start_with(tz, "127.0.0.1:0", &[]).await
+    }
+
+    /// With the server on `addr` and `extra` flags for `cadence serve`.
+    pub async fn start_with(tz: &str, addr: &str, extra: &[&str]) -> Session {
+        let one = ONE_BROWSER.lock().await;
+        let db = TestDb::create(Backend::Sqlite).await;
+        let demo = server_on(&db, addr, extra).await;
+        let driver = Driver::start(tz);
+        let c = driver.browser(1280, 900).await;
+        Session { c, demo, db, _driver: driver, _one: one }
+    }
+
+    /// Closes the browser and stops the server (which must exit cleanly).
+    pub async fn finish(self) {
+        self.c.close().await.unwrap();
+        terminate(self.demo.child).await;
+    }
 }

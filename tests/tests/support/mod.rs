@@ -62,6 +62,11 @@ pub async fn start_demo_on(addr: &str, database_url: &str, extra: &[&str]) -> De
 
 /// SIGTERM, then the process must exit 0 by itself.
 pub async fn terminate(mut child: Child) {
+    stop(&mut child).await;
+}
+
+/// `terminate` for a child that stays owned elsewhere.
+pub async fn stop(child: &mut Child) {
     let pid = child.id().expect("running").to_string();
     let status = std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     assert!(status.success());
