@@ -82,16 +82,17 @@ fn day_key(d: NaiveDate) -> i64 {
     i64::from(d.num_days_from_ce())
 }
 
-fn day_cell(cell: Option<NaiveDate>, open: &Arc<Vec<NaiveDate>>, choice: Choice) -> AnyView {
+fn day_cell(
+    cell: Option<NaiveDate>,
+    open: &[NaiveDate],
+    picked: Signal<Option<i64>>,
+    choice: Choice,
+) -> AnyView {
     let Some(date) = cell else { return view! { <td></td> }.into_any() };
     if !open.contains(&date) {
         return view! { <td><span class="day" aria-disabled="true">{date.day().to_string()}</span></td> }
             .into_any();
     }
-    let picked = {
-        let open = open.clone();
-        Signal::derive(move || choice.day.get().filter(|d| open.contains(d)).map(day_key))
-    };
     let (me, first) = (day_key(date), open.first().copied().map(day_key));
     view! {
         <td><button type="button" class="day open" data-testid="day" data-date=date.to_string()
@@ -109,6 +110,11 @@ pub fn calendar(choice: Choice, slots: Remote<Vec<Slot>>) -> impl IntoView {
     let grid = move || {
         let open = Arc::new(open_days(choice, slots));
         let keys = open.clone();
+        // The picked day, if it is open this month (one derived signal for all buttons).
+        let picked = {
+            let open = open.clone();
+            Signal::derive(move || choice.day.get().filter(|d| open.contains(d)).map(day_key))
+        };
         let on_key = move |ev: leptos::ev::KeyboardEvent| {
             let from = event_target::<web_sys::Element>(&ev).get_attribute("data-date");
             if let Some(to) = from.and_then(|t| parse_ymd(&t)).and_then(|d| step_day(&keys, d, &ev.key())) {
@@ -120,7 +126,7 @@ pub fn calendar(choice: Choice, slots: Remote<Vec<Slot>>) -> impl IntoView {
             .get()
             .weeks()
             .into_iter()
-            .map(|week| view! { <tr>{week.into_iter().map(|c| day_cell(c, &open, choice)).collect_view()}</tr> })
+            .map(|week| view! { <tr>{week.into_iter().map(|c| day_cell(c, &open, picked, choice)).collect_view()}</tr> })
             .collect_view();
         view! {
             <table role="grid" aria-labelledby="month-title" on:keydown=on_key>
