@@ -3,7 +3,8 @@
 # whatever is already there (so a warm machine pays nothing):
 #   - the wasm32-unknown-unknown target
 #   - trunk 0.21.14 (newer trunk needs a newer rustc)
-#   - wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock
+#   - wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock (with it comes
+#     wasm-bindgen-test-runner, which runs the widget's browser unit tests)
 #   - wasm-opt from binaryen 132 on npm (Debian's binaryen is too old)
 #   - terser from npm, which minifies the widget's JS glue (scripts/minify-widget-js.sh)
 #   - Debian's chromium and chromium-driver, for the browser tests

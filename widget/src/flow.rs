@@ -225,7 +225,7 @@ pub fn BookingFlow(
         });
     };
 
-    let zones = StoredValue::new(clock::timezone_choices(&browser_tz, &org.timezone));
+    let zones = StoredValue::new(clock::timezone_choices(&browser_tz, &org.timezone, clock::known_zone));
     let services_view = move || match services.get() {
         None => loading("Loading services…"),
         Some(Err(f)) => failed(&f, move || services.reload()),

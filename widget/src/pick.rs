@@ -210,3 +210,28 @@ pub fn times(choice: Choice, slots: Remote<Vec<Slot>>) -> impl IntoView {
         })
     }
 }
+
+/// Grouping depends on the browser's Intl (`clock::local_date`): runs in headless Chromium.
+#[cfg(all(test, target_family = "wasm"))]
+mod intl_tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    fn slot(start: &str) -> Slot {
+        let start: DateTime<Utc> = start.parse().unwrap();
+        Slot { start, end: start + chrono::Duration::minutes(30), practitioner_ids: vec!["prac_1".into()] }
+    }
+
+    fn grouped(zone: &str) -> Vec<(String, usize)> {
+        // 23:30 and 00:30 in Berlin (summer time began that morning), mid-afternoon in LA.
+        let slots = vec![slot("2026-03-29T21:30:00Z"), slot("2026-03-29T22:30:00Z")];
+        local_days(slots, zone).into_iter().map(|(d, v)| (d.to_string(), v.len())).collect()
+    }
+
+    #[wasm_bindgen_test]
+    fn times_are_grouped_by_the_customers_own_day() {
+        assert_eq!(grouped("Europe/Berlin"), [("2026-03-29".into(), 1), ("2026-03-30".into(), 1)]);
+        assert_eq!(grouped("America/Los_Angeles"), [("2026-03-29".into(), 2)]);
+        assert_eq!(grouped("UTC"), [("2026-03-29".into(), 2)]);
+    }
+}
