@@ -65,46 +65,69 @@ async fn a_customer_books_by_clicking_and_the_org_api_has_the_booking() {
     let width: f64 =
         c.execute("return document.documentElement.scrollWidth", vec![]).await.unwrap().as_f64().unwrap();
     assert!(width <= 360.0, "no horizontal scrolling at 360 px: {width}");
+    // The day's times and the form fit too.
+    click_last_day(c).await;
+    click_until(c, "[data-testid=time]", "[data-testid=name]").await;
+    c.execute("document.getElementById('times-title').scrollIntoView()", vec![]).await.unwrap();
+    screenshot(c, "times-and-form-360").await;
+    let width: f64 =
+        c.execute("return document.documentElement.scrollWidth", vec![]).await.unwrap().as_f64().unwrap();
+    assert!(width <= 360.0, "no horizontal scrolling with the form open at 360 px: {width}");
     s.finish().await;
 }
 
 #[tokio::test]
 async fn a_browser_in_los_angeles_sees_berlin_slots_in_its_own_time() {
+    use chrono_tz::{America::Los_Angeles, Europe::Berlin};
     let s = Session::start("America/Los_Angeles").await;
     let (c, demo) = (&s.c, &s.demo);
-    let (start, label) = pick_first_time(c, &demo.base_url).await;
+    c.goto(&format!("{}/movela", demo.base_url)).await.unwrap();
+    click_until(c, "[data-testid=service]", "[data-testid=next-month]").await;
     let zone = wait(c, "[data-testid=timezone-select]").await.prop("value").await.unwrap().unwrap();
     assert_eq!(zone, "America/Los_Angeles", "the browser's zone is the default");
-    let at: chrono::DateTime<chrono::Utc> = start.parse().unwrap();
-    let la = at.with_timezone(&chrono_tz::America::Los_Angeles);
-    let berlin = at.with_timezone(&chrono_tz::Europe::Berlin);
+    // Next month is open whatever today is. Take a time on the same date in both zones
+    // (Berlin 08:00 is 23:00 the evening before in LA), so it stays on the chosen day.
+    wait(c, "[data-testid=next-month]").await.click().await.unwrap();
+    let mut found = None;
+    for date in settled_list(c, "[data-testid=day]", "date").await {
+        click_until(c, &format!("[data-testid=day][data-date='{date}']"), "[data-testid=time]").await;
+        let starts = settled_list(c, "[data-testid=time]", "start").await;
+        let same_date = |t: &&String| {
+            let at = instant(t);
+            at.with_timezone(&Los_Angeles).date_naive() == at.with_timezone(&Berlin).date_naive()
+        };
+        if let Some(start) = starts.iter().find(same_date) {
+            found = Some(start.clone());
+            break;
+        }
+    }
+    let start = found.expect("an open time on the same date in Los Angeles and Berlin");
+    let (la, berlin) = (instant(&start).with_timezone(&Los_Angeles), instant(&start).with_timezone(&Berlin));
+    assert_ne!(
+        la.format("%H").to_string(),
+        berlin.format("%H").to_string(),
+        "the zones are 8-10 hours apart"
+    );
     let (la12, la24) = (la.format("%I:%M").to_string(), la.format("%H:%M").to_string());
-    assert!(label.contains(&la12) || label.contains(&la24), "label {label:?} shows {la24} in Los Angeles");
-    assert_ne!(la.format("%H").to_string(), berlin.format("%H").to_string(), "the zones differ by 9 hours");
-    // Switching to the org's zone shows the Berlin wall-clock time.
+    let (b12, b24) = (berlin.format("%I:%M").to_string(), berlin.format("%H:%M").to_string());
+    // The button's label, read in one script call (the list may be re-rendering).
+    let js = format!(
+        "const b = document.querySelector(\"[data-testid=time][data-start='{start}']\"); return b ? b.textContent : ''"
+    );
+    let label = poll_text(c, &js, |t| !t.is_empty()).await;
+    assert!(label.contains(&la12) || label.contains(&la24), "{label:?} shows {la24}, Los Angeles time");
+    assert!(!label.contains(&b12) && !label.contains(&b24), "{label:?} is not Berlin's {b24}");
+
+    // Switching to the org's zone shows the same slot at its Berlin wall-clock time.
     c.execute(
         "const s = document.querySelector('[data-testid=timezone-select]'); s.value = 'Europe/Berlin'; s.dispatchEvent(new Event('change'));",
         vec![],
     )
     .await
     .unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let label =
-        wait(c, &format!("[data-testid=time][data-start='{start}']")).await.text().await.unwrap_or_default();
-    let (b12, b24) = (berlin.format("%I:%M").to_string(), berlin.format("%H:%M").to_string());
-    let any_label: Vec<String> = {
-        let mut v = Vec::new();
-        for el in c.find_all(Locator::Css("[data-testid=time]")).await.unwrap() {
-            v.push(el.text().await.unwrap());
-        }
-        v
-    };
-    assert!(
-        label.contains(&b12)
-            || label.contains(&b24)
-            || any_label.iter().any(|l| l.contains(&b24) || l.contains(&b12)),
-        "Berlin time {b24} shown after switching: {label:?} {any_label:?}"
-    );
+    let label = poll_text(c, &js, |t| t.contains(&b12) || t.contains(&b24)).await;
+    assert!(label.contains(&b12) || label.contains(&b24), "Berlin time {b24} after switching: {label:?}");
+    assert!(!label.contains(&la24) && !label.contains(&la12), "no longer the LA time {la24}: {label:?}");
     s.finish().await;
 }
 

@@ -5,7 +5,6 @@
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
-use std::time::Duration;
 
 mod support;
 use support::browser::*;
@@ -18,22 +17,6 @@ async fn focused(c: &Client, attr: &str) -> String {
 
 async fn press(c: &Client, key: Key) {
     c.active_element().await.unwrap().send_keys(&key.to_string()).await.unwrap();
-}
-
-/// The `data-<name>` values of the elements `css` selects, read in one script call (the
-/// list may be re-rendering), once two reads 300 ms apart agree and are not empty.
-async fn settled_list(c: &Client, css: &str, name: &str) -> Vec<String> {
-    let js = format!("return [...document.querySelectorAll(\"{css}\")].map(e => e.dataset.{name})");
-    let mut last: Vec<String> = Vec::new();
-    for _ in 0..60 {
-        let now: Vec<String> = serde_json::from_value(c.execute(&js, vec![]).await.unwrap()).unwrap();
-        if !now.is_empty() && now == last {
-            return now;
-        }
-        last = now;
-        tokio::time::sleep(Duration::from_millis(300)).await;
-    }
-    panic!("{css} never settled: {last:?}");
 }
 
 /// The current value of the input `css` selects.

@@ -200,6 +200,22 @@ pub async fn bookings_of(demo: &Demo, email: &str) -> Vec<Value> {
     page["data"].as_array().unwrap().iter().filter(|b| b["customer"]["email"] == email).cloned().collect()
 }
 
+/// The `data-<name>` values of the elements `css` selects, read in one script call (the
+/// list may be re-rendering), once two reads 300 ms apart agree and are not empty.
+pub async fn settled_list(c: &Client, css: &str, name: &str) -> Vec<String> {
+    let js = format!("return [...document.querySelectorAll(\"{css}\")].map(e => e.dataset.{name})");
+    let mut last: Vec<String> = Vec::new();
+    for _ in 0..60 {
+        let now: Vec<String> = serde_json::from_value(c.execute(&js, vec![]).await.unwrap()).unwrap();
+        if !now.is_empty() && now == last {
+            return now;
+        }
+        last = now;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    panic!("{css} never settled: {last:?}");
+}
+
 /// Waits until the script's answer (a string) satisfies `done`; returns the last answer.
 pub async fn poll_text(c: &Client, js: &str, done: impl Fn(&str) -> bool) -> String {
     let mut text = String::new();
