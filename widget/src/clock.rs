@@ -170,28 +170,39 @@ mod intl_tests {
         time_label_in("en-GB", at(instant), tz)
     }
 
+    /// Each (zone, instant, wall clock there) of `rows`.
+    fn assert_wall_clock(rows: &[(&str, &str, &str)]) {
+        for (tz, instant, expected) in rows {
+            assert_eq!(hhmm(instant, tz), *expected, "{instant} in {tz}");
+        }
+    }
+
     #[wasm_bindgen_test]
     fn spring_forward_skips_the_missing_hour() {
-        // Berlin at 01:00Z, Los Angeles at 10:00Z, Sydney at 16:00Z: an hour of wall clock vanishes.
-        assert_eq!(hhmm("2026-03-29T00:30:00Z", "Europe/Berlin"), "01:30");
-        assert_eq!(hhmm("2026-03-29T01:30:00Z", "Europe/Berlin"), "03:30");
-        assert_eq!(hhmm("2026-03-08T09:30:00Z", "America/Los_Angeles"), "01:30");
-        assert_eq!(hhmm("2026-03-08T10:30:00Z", "America/Los_Angeles"), "03:30");
-        assert_eq!(hhmm("2026-10-03T15:30:00Z", "Australia/Sydney"), "01:30");
-        assert_eq!(hhmm("2026-10-03T16:30:00Z", "Australia/Sydney"), "03:30");
+        // Half an hour either side of the change: an hour of wall clock vanishes.
+        assert_wall_clock(&[
+            ("Europe/Berlin", "2026-03-29T00:30:00Z", "01:30"),
+            ("Europe/Berlin", "2026-03-29T01:30:00Z", "03:30"),
+            ("America/Los_Angeles", "2026-03-08T09:30:00Z", "01:30"),
+            ("America/Los_Angeles", "2026-03-08T10:30:00Z", "03:30"),
+            ("Australia/Sydney", "2026-10-03T15:30:00Z", "01:30"),
+            ("Australia/Sydney", "2026-10-03T16:30:00Z", "03:30"),
+        ]);
     }
 
     #[wasm_bindgen_test]
     fn fall_back_shows_the_repeated_hour_for_both_instants() {
-        assert_eq!(hhmm("2026-10-25T00:30:00Z", "Europe/Berlin"), "02:30");
-        assert_eq!(hhmm("2026-10-25T01:30:00Z", "Europe/Berlin"), "02:30");
-        assert_eq!(hhmm("2026-11-01T08:30:00Z", "America/Los_Angeles"), "01:30");
-        assert_eq!(hhmm("2026-11-01T09:30:00Z", "America/Los_Angeles"), "01:30");
-        assert_eq!(hhmm("2026-04-04T15:30:00Z", "Australia/Sydney"), "02:30");
-        assert_eq!(hhmm("2026-04-04T16:30:00Z", "Australia/Sydney"), "02:30");
-        // Lord Howe moves its clocks by half an hour.
-        assert_eq!(hhmm("2026-04-04T14:45:00Z", "Australia/Lord_Howe"), "01:45");
-        assert_eq!(hhmm("2026-04-04T15:15:00Z", "Australia/Lord_Howe"), "01:45");
+        assert_wall_clock(&[
+            ("Europe/Berlin", "2026-10-25T00:30:00Z", "02:30"),
+            ("Europe/Berlin", "2026-10-25T01:30:00Z", "02:30"),
+            ("America/Los_Angeles", "2026-11-01T08:30:00Z", "01:30"),
+            ("America/Los_Angeles", "2026-11-01T09:30:00Z", "01:30"),
+            ("Australia/Sydney", "2026-04-04T15:30:00Z", "02:30"),
+            ("Australia/Sydney", "2026-04-04T16:30:00Z", "02:30"),
+            // Lord Howe moves its clocks by half an hour.
+            ("Australia/Lord_Howe", "2026-04-04T14:45:00Z", "01:45"),
+            ("Australia/Lord_Howe", "2026-04-04T15:15:00Z", "01:45"),
+        ]);
     }
 
     #[wasm_bindgen_test]
