@@ -175,11 +175,7 @@ async fn the_embed_snippet_books_from_another_origin_and_tells_the_host_page() {
         </body></html>"#,
         demo.base_url
     );
-    let host =
-        axum::Router::new().route("/", axum::routing::get(move || async move { axum::response::Html(html) }));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let host_url = format!("http://{}/", listener.local_addr().unwrap());
-    let server_task = tokio::spawn(async move { axum::serve(listener, host).await.unwrap() });
+    let (host_url, server_task) = host_page(html).await;
 
     c.goto(&host_url).await.unwrap();
     let frame = wait(c, "iframe").await;

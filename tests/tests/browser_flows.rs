@@ -212,3 +212,39 @@ async fn another_service_starts_over_from_any_available_practitioner() {
     assert!(!settled_list(c, "[data-testid=day]", "date").await.is_empty());
     s.finish().await;
 }
+
+#[tokio::test]
+async fn the_embed_preselects_its_service_and_takes_its_colour() {
+    let s = Session::start("Europe/Berlin").await;
+    let (c, demo) = (&s.c, &s.demo);
+    let services = public_get(&demo.base_url, "/services").await;
+    let services = services["data"].as_array().unwrap();
+    assert!(services.len() >= 2, "{services:?}");
+    let chosen = &services[1];
+    let html = format!(
+        r##"<!doctype html><html><body><h1>Physio blog</h1>
+        <div data-cadence-org="movela" data-service="{}" data-color="#b91c1c"></div>
+        <script src="{}/widget/embed.js" async></script></body></html>"##,
+        chosen["id"].as_str().unwrap(),
+        demo.base_url
+    );
+    let (host_url, server_task) = host_page(html).await;
+    c.goto(&host_url).await.unwrap();
+    wait(c, "iframe").await.enter_frame().await.unwrap();
+
+    // Without a click, the placeholder's service is the chosen one and its calendar shows.
+    wait(c, "[data-testid=next-month]").await;
+    let js = "return [...document.querySelectorAll('[data-testid=service]')]\
+              .map(b => b.getAttribute('aria-pressed') + ' ' + b.querySelector('strong').textContent)";
+    let pressed: Vec<String> = serde_json::from_value(c.execute(js, vec![]).await.unwrap()).unwrap();
+    let expected: Vec<String> = services
+        .iter()
+        .map(|s| format!("{} {}", s["id"] == chosen["id"], s["name"].as_str().unwrap()))
+        .collect();
+    assert_eq!(pressed, expected);
+    // The placeholder's colour replaces the org's brand colour (#0f766e).
+    let js = "return getComputedStyle(document.querySelector('[data-testid=org-header]')).borderTopColor";
+    assert_eq!(c.execute(js, vec![]).await.unwrap(), "rgb(185, 28, 28)");
+    server_task.abort();
+    s.finish().await;
+}

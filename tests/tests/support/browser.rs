@@ -216,6 +216,16 @@ pub async fn settled_list(c: &Client, css: &str, name: &str) -> Vec<String> {
     panic!("{css} never settled: {last:?}");
 }
 
+/// Serves `html` at `/` on another origin (a port of its own): a web site that embeds the
+/// widget. Returns the page's URL and the server's task.
+pub async fn host_page(html: String) -> (String, tokio::task::JoinHandle<()>) {
+    let page = move || async move { axum::response::Html(html) };
+    let host = axum::Router::new().route("/", axum::routing::get(page));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    (url, tokio::spawn(async move { axum::serve(listener, host).await.unwrap() }))
+}
+
 /// Waits until the script's answer (a string) satisfies `done`; returns the last answer.
 pub async fn poll_text(c: &Client, js: &str, done: impl Fn(&str) -> bool) -> String {
     let mut text = String::new();
