@@ -248,3 +248,80 @@ async fn the_embed_preselects_its_service_and_takes_its_colour() {
     server_task.abort();
     s.finish().await;
 }
+
+#[tokio::test]
+async fn a_time_no_longer_open_says_so_refreshes_the_times_and_keeps_the_form() {
+    let s = Session::start("Europe/Berlin").await;
+    let (c, demo) = (&s.c, &s.demo);
+    let (start, _) = pick_first_time(c, &demo.base_url).await;
+    wait(c, "[data-testid=name]").await.send_keys("Cleo Closed").await.unwrap();
+    wait(c, "[data-testid=email]").await.send_keys("cleo@example.com").await.unwrap();
+    // Meanwhile the practice closes that day for everyone who offers the service.
+    let day = instant(&start).with_timezone(&chrono_tz::Europe::Berlin).date_naive();
+    let services = public_get(&demo.base_url, "/services").await;
+    for p in services["data"][0]["practitioner_ids"].as_array().unwrap() {
+        let res = reqwest::Client::new()
+            .patch(format!("{}/api/v1/practitioners/{}", demo.base_url, p.as_str().unwrap()))
+            .bearer_auth(&demo.api_key)
+            .json(&json!({"date_overrides": [{"date": day, "intervals": []}]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+
+    wait(c, "[data-testid=submit]").await.click().await.unwrap();
+    let js = "return document.querySelector('[data-testid=notice]').textContent";
+    let notice = poll_text(c, js, |t| !t.is_empty()).await;
+    assert_eq!(notice, "Sorry, that time is no longer available. Please choose another time.");
+    assert!(c.find(Locator::Css("[data-testid=retry-submit]")).await.is_err(), "no futile Try again");
+    // The times load again (not while "Finding open times…" shows) without that day.
+    let js = "return document.querySelector('[aria-busy=true]') ? 'busy' : \
+              [...document.querySelectorAll('[data-testid=day]')].map(e => e.dataset.date).join(' ')";
+    let day = day.to_string();
+    let open = poll_text(c, js, |t| t != "busy" && !t.contains(&day)).await;
+    assert!(open != "busy" && !open.contains(&day), "the closed day is no longer offered: {open}");
+    assert!(c.find(Locator::Css(&format!("[data-testid=time][data-start='{start}']"))).await.is_err());
+
+    // Another time, next month: the form comes back with what was typed, and books.
+    wait(c, "[data-testid=next-month]").await.click().await.unwrap();
+    click_last_day(c).await;
+    let other = settled_list(c, "[data-testid=time]", "start").await[0].clone();
+    click_until(c, &format!("[data-testid=time][data-start='{other}']"), "[data-testid=name]").await;
+    assert_eq!(value(c, "[data-testid=name]").await, "Cleo Closed");
+    assert_eq!(value(c, "[data-testid=email]").await, "cleo@example.com");
+    click_until(c, "[data-testid=submit]", "[data-testid=confirmation]").await;
+    assert_booked_once_at(demo, "cleo@example.com", &other).await;
+    s.finish().await;
+}
+
+#[tokio::test]
+async fn the_servers_422_marks_the_field_keeps_the_form_and_books_once_fixed() {
+    let s = Session::start("Europe/Berlin").await;
+    let (c, demo) = (&s.c, &s.demo);
+    let (start, _) = pick_first_time(c, &demo.base_url).await;
+    wait(c, "[data-testid=name]").await.send_keys("Pat Plus").await.unwrap();
+    wait(c, "[data-testid=email]").await.send_keys("pat@example.com").await.unwrap();
+    // The widget's own check lets a second "+" through; the server does not.
+    let phone = wait(c, "[data-testid=phone]").await;
+    phone.send_keys("+49 30 1234+567").await.unwrap();
+    wait(c, "[data-testid=submit]").await.click().await.unwrap();
+    let js = "return document.querySelector('[data-testid=notice]').textContent";
+    let notice = poll_text(c, js, |t| !t.is_empty()).await;
+    assert!(notice.contains("'+49 30 1234+567' is not a phone number."), "the server's words: {notice}");
+    assert_eq!(phone.attr("aria-invalid").await.unwrap().as_deref(), Some("true"), "the field is marked");
+    wait(c, "[data-testid=retry-submit]").await;
+    assert_eq!(value(c, "[data-testid=name]").await, "Pat Plus");
+    assert_eq!(value(c, "[data-testid=phone]").await, "+49 30 1234+567");
+    assert!(bookings_of(demo, "pat@example.com").await.is_empty());
+
+    // Fixing the number clears the message (and its Try again); sending books once.
+    phone.clear().await.unwrap();
+    phone.send_keys("+49 30 1234567").await.unwrap();
+    assert_eq!(poll_text(c, js, str::is_empty).await, "");
+    assert!(c.find(Locator::Css("[data-testid=retry-submit]")).await.is_err());
+    click_until(c, "[data-testid=submit]", "[data-testid=confirmation]").await;
+    let booked = assert_booked_once_at(demo, "pat@example.com", &start).await;
+    assert_eq!(booked["customer"]["phone"], "+49301234567");
+    s.finish().await;
+}

@@ -37,6 +37,14 @@ impl Failure {
         }
     }
 
+    /// The chosen time cannot be booked any more: taken meanwhile (409 `slot_taken`), or no
+    /// longer open (422 `slot_not_open`: its minimum notice passed while the page was open,
+    /// or the hours changed). Trying again cannot help; another time can.
+    pub fn time_gone(&self) -> bool {
+        let Failure::Status { status, code, .. } = self else { return false };
+        matches!((status, code.as_str()), (409, "slot_taken") | (422, "slot_not_open"))
+    }
+
     /// The form field a 422 is about (`customer.email` → `email`), to mark it.
     pub fn form_field(&self) -> Option<&'static str> {
         let Failure::Status { field: Some(field), .. } = self else { return None };
@@ -52,6 +60,9 @@ impl Failure {
             Failure::Status { status: 404, .. } => "This booking page does not exist.".into(),
             Failure::Status { status: 409, code, .. } if code == "slot_taken" => {
                 "Sorry, that time was just taken by someone else. Please choose another time.".into()
+            }
+            Failure::Status { status: 422, code, .. } if code == "slot_not_open" => {
+                "Sorry, that time is no longer available. Please choose another time.".into()
             }
             Failure::Status { status: 429, retry_after, .. } => {
                 format!("Too many attempts. Please wait {} seconds and try again.", retry_after.unwrap_or(30))
@@ -153,4 +164,42 @@ pub async fn reschedule(
 ) -> Result<Booking, Failure> {
     send(post_json(&format!("/api/v1/public/bookings/{id}/reschedule?token={token}"), req, idempotency_key))
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(status: u16, code: &str, field: Option<&str>) -> Failure {
+        Failure::Status {
+            status,
+            code: code.into(),
+            message: format!("server says {code}"),
+            field: field.map(Into::into),
+            retry_after: None,
+        }
+    }
+
+    #[test]
+    fn a_taken_or_closed_time_means_choose_another_not_try_again() {
+        assert!(status(409, "slot_taken", None).time_gone());
+        let closed = status(422, "slot_not_open", Some("start"));
+        assert!(closed.time_gone());
+        assert_eq!(closed.message(), "Sorry, that time is no longer available. Please choose another time.");
+        assert_eq!(closed.form_field(), None, "no form field to mark");
+        // A retry can help with these.
+        assert!(!status(409, "idempotency_key_in_flight", None).time_gone());
+        assert!(!status(429, "rate_limited", None).time_gone());
+        assert!(!Failure::Network.time_gone());
+    }
+
+    #[test]
+    fn a_422_about_a_field_keeps_the_servers_words_and_names_the_field() {
+        let phone = status(422, "invalid_phone", Some("customer.phone"));
+        assert!(!phone.time_gone());
+        assert_eq!(phone.form_field(), Some("phone"));
+        assert_eq!(phone.message(), "server says invalid_phone");
+        assert_eq!(status(422, "too_long", Some("notes")).form_field(), Some("notes"));
+        assert_eq!(status(422, "x", Some("customer.unknown")).form_field(), None);
+    }
 }

@@ -35,7 +35,8 @@ struct Submission {
     notice: RwSignal<Option<String>>,
     /// The field the notice is about.
     invalid: RwSignal<Option<&'static str>>,
-    /// Whether "Try again" makes sense (422, 429, network; not a taken time).
+    /// Whether "Try again" makes sense (429, network, a 422 about a field; not a time that
+    /// is gone).
     retry: RwSignal<bool>,
     pending: RwSignal<bool>,
     /// Kept across retries after a network failure, renewed once the server answered.
@@ -55,6 +56,7 @@ fn details(sub: Submission, rescheduling: bool) -> impl IntoView {
             if sub.invalid.get_untracked().is_some() {
                 sub.invalid.set(None);
                 sub.notice.set(None);
+                sub.retry.set(false);
             }
         }
     };
@@ -350,9 +352,9 @@ fn settle(sub: Submission, choice: Choice, slots: Remote<Vec<Slot>>, answer: Res
             if let Some(field) = failure.form_field() {
                 sub.invalid.set(Some(field));
             }
-            let taken = failure.status() == Some(409);
-            sub.retry.set(!taken);
-            if taken {
+            let gone = failure.time_gone();
+            sub.retry.set(!gone);
+            if gone {
                 choice.slot.set(None);
                 slots.reload();
             }
