@@ -51,6 +51,14 @@ async fn a_customer_books_by_clicking_and_the_org_api_has_the_booking() {
     let after = org_get(demo, &format!("/api/v1/bookings/{id}")).await;
     assert_eq!(after["status"], "cancelled");
 
+    // A manage link whose token was cut off or changed finds nothing, and says so.
+    c.goto(&format!("{}/movela?booking={id}&token=not-the-token", demo.base_url)).await.unwrap();
+    let wrong = wait(c, "[data-testid=widget-error]").await.text().await.unwrap();
+    assert_eq!(
+        wrong,
+        "We could not find this booking. Please open the link from your confirmation as it is."
+    );
+
     // An unknown booking page says so.
     c.goto(&format!("{}/no-such-practice", demo.base_url)).await.unwrap();
     let missing = wait(c, "[data-testid=widget-error]").await.text().await.unwrap();

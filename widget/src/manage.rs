@@ -42,7 +42,15 @@ pub fn ManageBooking(org: PublicOrg, id: String, token: String) -> impl IntoView
     let page = move || match booking.get() {
         None => loading("Loading your booking…"),
         Some(Err(f)) if f.status().is_some() => {
-            view! { <p role="alert" class="error" data-testid="widget-error">{f.message()}</p> }.into_any()
+            // A wrong or cut-off token is a 404 too: it is the link, not the page, that is off.
+            let text = match f.status() {
+                Some(404) => {
+                    "We could not find this booking. Please open the link from your confirmation as it is."
+                        .into()
+                }
+                _ => f.message(),
+            };
+            view! { <p role="alert" class="error" data-testid="widget-error">{text}</p> }.into_any()
         }
         Some(Err(f)) => failed(&f, move || booking.reload()),
         Some(Ok(b)) => {
