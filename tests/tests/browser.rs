@@ -144,8 +144,7 @@ async fn a_time_taken_meanwhile_says_so_and_refreshes_the_times() {
     let s = Session::start("Europe/Berlin").await;
     let (c, demo) = (&s.c, &s.demo);
     let (start, _) = pick_first_time(c, &demo.base_url).await;
-    wait(c, "[data-testid=name]").await.send_keys("Late Larry").await.unwrap();
-    wait(c, "[data-testid=email]").await.send_keys("larry@example.com").await.unwrap();
+    type_details(c, "Late Larry", "larry@example.com").await;
     take_slot(demo, &start).await;
     wait(c, "[data-testid=submit]").await.click().await.unwrap();
     let mut notice = String::new();
@@ -191,8 +190,7 @@ async fn the_embed_snippet_books_from_another_origin_and_tells_the_host_page() {
     click_until(c, "[data-testid=service]", "[data-testid=day]").await;
     click_last_day(c).await;
     click_until(c, "[data-testid=time]", "[data-testid=name]").await;
-    wait(c, "[data-testid=name]").await.send_keys("Embedded Emma").await.unwrap();
-    wait(c, "[data-testid=email]").await.send_keys("emma@example.com").await.unwrap();
+    type_details(c, "Embedded Emma", "emma@example.com").await;
     click_until(c, "[data-testid=submit]", "[data-testid=confirmation]").await;
     c.enter_parent_frame().await.unwrap();
     let booked =

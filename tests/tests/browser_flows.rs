@@ -92,8 +92,7 @@ async fn a_network_failure_keeps_the_form_and_try_again_books_once() {
     let mut s = Session::start_with("Europe/Berlin", &addr, &[]).await;
     let c = &s.c;
     let (start, _) = pick_first_time(c, &s.demo.base_url).await;
-    wait(c, "[data-testid=name]").await.send_keys("Nia Network").await.unwrap();
-    wait(c, "[data-testid=email]").await.send_keys("nia@example.com").await.unwrap();
+    type_details(c, "Nia Network", "nia@example.com").await;
 
     // The server goes away; the customer sends.
     stop(&mut s.demo.child).await;
@@ -254,8 +253,7 @@ async fn a_time_no_longer_open_says_so_refreshes_the_times_and_keeps_the_form() 
     let s = Session::start("Europe/Berlin").await;
     let (c, demo) = (&s.c, &s.demo);
     let (start, _) = pick_first_time(c, &demo.base_url).await;
-    wait(c, "[data-testid=name]").await.send_keys("Cleo Closed").await.unwrap();
-    wait(c, "[data-testid=email]").await.send_keys("cleo@example.com").await.unwrap();
+    type_details(c, "Cleo Closed", "cleo@example.com").await;
     // Meanwhile the practice closes that day for everyone who offers the service.
     let day = instant(&start).with_timezone(&chrono_tz::Europe::Berlin).date_naive();
     let services = public_get(&demo.base_url, "/services").await;
@@ -300,8 +298,7 @@ async fn the_servers_422_marks_the_field_keeps_the_form_and_books_once_fixed() {
     let s = Session::start("Europe/Berlin").await;
     let (c, demo) = (&s.c, &s.demo);
     let (start, _) = pick_first_time(c, &demo.base_url).await;
-    wait(c, "[data-testid=name]").await.send_keys("Pat Plus").await.unwrap();
-    wait(c, "[data-testid=email]").await.send_keys("pat@example.com").await.unwrap();
+    type_details(c, "Pat Plus", "pat@example.com").await;
     // The widget's own check lets a second "+" through; the server does not.
     let phone = wait(c, "[data-testid=phone]").await;
     phone.send_keys("+49 30 1234+567").await.unwrap();

@@ -137,6 +137,12 @@ pub async fn pick_first_time(c: &Client, base: &str) -> (String, String) {
     (start, label)
 }
 
+/// Types the customer's name and e-mail address into the booking form.
+pub async fn type_details(c: &Client, name: &str, email: &str) {
+    wait(c, "[data-testid=name]").await.send_keys(name).await.unwrap();
+    wait(c, "[data-testid=email]").await.send_keys(email).await.unwrap();
+}
+
 pub async fn screenshot(c: &Client, name: &str) {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
     std::fs::create_dir_all(&dir).unwrap();
