@@ -322,3 +322,40 @@ async fn the_servers_422_marks_the_field_keeps_the_form_and_books_once_fixed() {
     assert_eq!(booked["customer"]["phone"], "+49301234567");
     s.finish().await;
 }
+
+#[tokio::test]
+async fn the_page_shows_the_orgs_logo_and_brand_colour() {
+    let s = Session::start("Europe/Berlin").await;
+    let (c, demo) = (&s.c, &s.demo);
+    // What the header draws above the name: the logo (decoration: screen readers get the
+    // name), and the colour of its top border.
+    let header = "const h = document.querySelector('[data-testid=org-header]'); \
+                  const logo = getComputedStyle(h, '::before'); \
+                  return [logo.backgroundImage, logo.height, getComputedStyle(h).borderTopColor]";
+    c.goto(&format!("{}/movela", demo.base_url)).await.unwrap();
+    wait(c, "[data-testid=service]").await;
+    let demo_colour = "rgb(15, 118, 110)";
+    assert_eq!(
+        c.execute(header, vec![]).await.unwrap(),
+        json!(["none", "0px", demo_colour]),
+        "no logo, no gap"
+    );
+
+    // A logo on a port that refuses (this machine only): the page must not wait for it.
+    let logo = "https://127.0.0.1:9/movela-logo.png";
+    let res = reqwest::Client::new()
+        .patch(format!("{}/api/v1/org", demo.base_url))
+        .bearer_auth(&demo.api_key)
+        .json(&json!({"branding": {"primary_color": "#7c3aed", "logo_url": logo}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    c.goto(&format!("{}/movela", demo.base_url)).await.unwrap();
+    wait(c, "[data-testid=service]").await;
+    let name = wait(c, "[data-testid=org-header] h1").await.text().await.unwrap();
+    assert_eq!(name, "Movela Physio & Massage");
+    let drawn = c.execute(header, vec![]).await.unwrap();
+    assert_eq!(drawn, json!([format!("url(\"{logo}\")"), "48px", "rgb(124, 58, 237)"]));
+    s.finish().await;
+}
