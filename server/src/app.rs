@@ -1,49 +1,16 @@
-//! The running application: configuration, shared state, background tasks and the server
-//! loop with graceful shutdown.
+//! The running application: background tasks and the server loop with graceful shutdown.
+//! Settings are in [`crate::config`], the state handlers see in [`crate::http::state`].
 
-use crate::request_log::{self, RequestLog};
+use crate::config::Config;
+use crate::http::AppState;
+use crate::http::rate_limit::RateLimits;
+use crate::request_log;
 use crate::store::Store;
 use axum::Router;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::net::TcpListener;
-
-/// Everything the server is told at start-up (flags and env vars, see `cli`).
-#[derive(Debug, Clone)]
-pub struct Config {
-    /// Where trunk put the widget (`index.html` and its assets).
-    pub widget_dir: PathBuf,
-    /// How long one request may take before it is answered with 408.
-    pub request_timeout: Duration,
-    /// How long request log entries are kept.
-    pub request_log_retention: chrono::Duration,
-    pub rate_limits: crate::rate_limit::RateLimitConfig,
-    pub webhooks: crate::webhooks::worker::WorkerConfig,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            widget_dir: PathBuf::from("dist"),
-            request_timeout: Duration::from_secs(30),
-            request_log_retention: chrono::Duration::days(30),
-            rate_limits: Default::default(),
-            webhooks: Default::default(),
-        }
-    }
-}
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Arc<dyn Store>,
-    pub config: Arc<Config>,
-    pub request_log: RequestLog,
-    pub rate_limits: Arc<crate::rate_limit::RateLimits>,
-}
 
 /// Serves HTTP on `listener` until `shutdown` completes, then finishes in-flight requests,
 /// flushes the request log and returns.
@@ -66,7 +33,7 @@ pub async fn serve_routes(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let (request_log, log_writer) = request_log::start(store.clone());
-    let rate_limits = Arc::new(crate::rate_limit::RateLimits::new(config.rate_limits.clone()));
+    let rate_limits = Arc::new(RateLimits::new(config.rate_limits.clone()));
     let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
     let worker = crate::webhooks::worker::start(store.clone(), config.webhooks.clone(), worker_stopped);
     let housekeeping =

@@ -1,13 +1,13 @@
 //! The `cadence` command line: `serve`, `migrate`, `create-org`, `create-key`.
 //! Every flag also reads an environment variable of the same meaning.
 
-use crate::app::{self, Config};
+use crate::app;
+use crate::config::{Config, RateLimitConfig, WorkerConfig};
 use crate::demo;
+use crate::domain::validation::{check_slug, check_timezone};
 use crate::keys::{ALL_SCOPES, generate_api_key};
-use crate::rate_limit::RateLimitConfig;
-use crate::store::{self, NewApiKey, NewOrg};
-use crate::validation::{check_slug, check_timezone};
-use crate::webhooks::worker::WorkerConfig;
+use crate::model::{NewApiKey, NewOrg};
+use crate::store;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use std::io::IsTerminal;

@@ -2,7 +2,8 @@
 //! and three practitioners, seeded once; a fresh API key on every start.
 
 use crate::keys::{ALL_SCOPES, generate_api_key};
-use crate::store::{NewApiKey, NewOrg, NewPractitioner, NewService, Org, Store};
+use crate::model::{NewApiKey, NewOrg, NewPractitioner, NewService, Org};
+use crate::store::Store;
 use cadence_shared::{Branding, DateOverride, Interval, WeeklyHours};
 
 pub const DEMO_SLUG: &str = "movela";

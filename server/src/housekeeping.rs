@@ -1,6 +1,7 @@
 //! Hourly clean-up: request log entries past their retention, expired idempotency keys,
 //! idle rate limit buckets.
 
+use crate::http::rate_limit::RateLimits;
 use crate::request_log::purge_expired;
 use crate::store::Store;
 use std::sync::Arc;
@@ -13,7 +14,7 @@ const EVERY: Duration = Duration::from_secs(3600);
 pub fn start(
     store: Arc<dyn Store>,
     request_log_retention: chrono::Duration,
-    rate_limits: Arc<crate::rate_limit::RateLimits>,
+    rate_limits: Arc<RateLimits>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(EVERY);

@@ -7,8 +7,11 @@
 //! `cadence_test_<ulid>` and drops it (WITH FORCE) when the guard goes, pass or fail.
 //! An unreachable Postgres fails the test with a message saying so, never a silent skip.
 
-use crate::app::{self, AppState, Config};
-use crate::store::{self, NewApiKey, NewOrg, NewPractitioner, NewService, Org, Store};
+use crate::app;
+use crate::config::Config;
+use crate::http::AppState;
+use crate::model::{NewApiKey, NewOrg, NewPractitioner, NewService, Org};
+use crate::store::{self, Store};
 use axum::Router;
 use sqlx::Connection;
 use std::sync::Arc;

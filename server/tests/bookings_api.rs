@@ -1004,7 +1004,7 @@ async fn every_booking_change_writes_its_outbox_event(backend: Backend) {
 }
 
 async fn date_overrides_reach_availability(backend: Backend) {
-    use cadence_server::store::{NewPractitioner, NewService};
+    use cadence_server::model::{NewPractitioner, NewService};
     use cadence_shared::{DateOverride, Interval, WeeklyHours};
     let c = ctx(backend).await;
     let (off, short) = (day(32), day(33));

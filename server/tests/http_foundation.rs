@@ -3,7 +3,8 @@
 
 use axum::Router;
 use axum::routing::{get, post};
-use cadence_server::app::{AppState, Config};
+use cadence_server::config::Config;
+use cadence_server::http::AppState;
 use cadence_server::http::extract::AppJson;
 use cadence_server::testing::{Backend, TestApp};
 use reqwest::StatusCode;

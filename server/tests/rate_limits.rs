@@ -3,8 +3,8 @@
 //! client for public bookings, per org (org API); X-Forwarded-For counts only from a
 //! trusted proxy.
 
-use cadence_server::app::Config;
-use cadence_server::rate_limit::RateLimitConfig;
+use cadence_server::config::Config;
+use cadence_server::config::RateLimitConfig;
 use cadence_server::testing::{Backend, TestApp, seed_org};
 use reqwest::StatusCode;
 use serde_json::{Value, json};

@@ -2,7 +2,8 @@
 //! no two confirmed bookings of one practitioner overlap (buffers included), on both
 //! backends; plus the store's own error mapping and the migrated schema.
 
-use cadence_server::store::{NewOrg, NewPractitioner, NewService, PgStore, SqliteStore, Store, StoreError};
+use cadence_server::model::{NewOrg, NewPractitioner, NewService};
+use cadence_server::store::{PgStore, SqliteStore, Store, StoreError};
 use cadence_server::testing::{Backend, TestDb};
 use chrono::{DateTime, TimeZone, Utc};
 

@@ -3,9 +3,9 @@
 //! the SSRF guard refuses private targets; another org sees nothing.
 
 use base64::Engine;
-use cadence_server::app::Config;
+use cadence_server::config::Config;
+use cadence_server::config::WorkerConfig;
 use cadence_server::testing::{Backend, Received, Receiver, SeededOrg, TestApp, seed_org};
-use cadence_server::webhooks::worker::WorkerConfig;
 use hmac::{Hmac, Mac};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};

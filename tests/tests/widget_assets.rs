@@ -2,7 +2,7 @@
 //! `scripts/test.sh` builds it first; run `trunk build --release` before running this alone.
 
 use base64::Engine;
-use cadence_server::app::Config;
+use cadence_server::config::Config;
 use cadence_server::testing::{Backend, TestApp};
 use sha2::Digest;
 use std::path::PathBuf;

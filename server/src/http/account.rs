@@ -1,25 +1,26 @@
 //! The account API: signup, login, sessions, passwords (`/api/v1/auth/…`) and the org's API
 //! keys (`/api/v1/api-keys`), for people with a session token.
 
-use crate::accounts::{self, check_password, slugify};
-use crate::app::AppState;
-use crate::error::ApiError;
+use crate::domain::accounts::{self, check_password, slugify};
+use crate::domain::input;
+use crate::domain::validation::{check_slug, check_timezone};
 use crate::http::auth::SessionAuth;
+use crate::http::error::ApiError;
 use crate::http::extract::{AppJson, AppPath, AppQuery};
 use crate::http::openapi::AccountErrors;
 use crate::http::responses::{PageQuery, page_by_id};
-use crate::input;
+use crate::http::state::AppState;
 use crate::keys::{ALL_SCOPES, generate_api_key};
-use crate::store::{NewApiKey, NewOrg, NewUser, StoreError};
-use crate::validation::{check_slug, check_timezone};
-use crate::wire;
+use crate::model::{NewApiKey, NewOrg, NewUser};
+use crate::store::StoreError;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use cadence_shared::ErrorBody;
+use cadence_shared::account::Org;
 use cadence_shared::{
     ApiKey, ChangePasswordRequest, CreateApiKeyRequest, LoginRequest, MeResponse, Page, SessionResponse,
-    SignupRequest,
+    SignupRequest, User,
 };
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -80,8 +81,8 @@ async fn signup(
     let body = SessionResponse {
         token,
         expires_at: session.expires_at,
-        user: wire::user(&user),
-        org: wire::org(&org),
+        user: User::from(&user),
+        org: Org::from(&org),
     };
     Ok((StatusCode::CREATED, Json(body)))
 }
@@ -122,8 +123,8 @@ async fn login(
     Ok(Json(SessionResponse {
         token,
         expires_at: session.expires_at,
-        user: wire::user(&user),
-        org: wire::org(&org),
+        user: User::from(&user),
+        org: Org::from(&org),
     }))
 }
 
@@ -136,7 +137,7 @@ async fn logout(State(state): State<AppState>, auth: SessionAuth) -> Result<Stat
 
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "account", security(("session" = [])), responses((status = 200, body = MeResponse), AccountErrors))]
 async fn me(auth: SessionAuth) -> Json<MeResponse> {
-    Json(MeResponse { user: wire::user(&auth.user), org: wire::org(&auth.org) })
+    Json(MeResponse { user: User::from(&auth.user), org: Org::from(&auth.org) })
 }
 
 /// `PUT /auth/password` → 204; every other session of the person ends.
@@ -165,7 +166,7 @@ async fn list_keys(
     auth: SessionAuth,
     AppQuery(q): AppQuery<PageQuery>,
 ) -> Result<Json<Page<ApiKey>>, ApiError> {
-    let keys = state.store.list_api_keys(&auth.org.id).await?.iter().map(wire::api_key).collect();
+    let keys = state.store.list_api_keys(&auth.org.id).await?.iter().map(ApiKey::from).collect();
     Ok(Json(page_by_id(keys, |k: &ApiKey| &k.id, q.limit, q.cursor.as_deref())?))
 }
 
@@ -211,7 +212,7 @@ async fn create_key(
             expires_at,
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(ApiKey { plain_key: Some(key.plain), ..wire::api_key(&record) })))
+    Ok((StatusCode::CREATED, Json(ApiKey { plain_key: Some(key.plain), ..ApiKey::from(&record) })))
 }
 
 /// `DELETE /api-keys/{id}` → 204; the key stops working on the next request.

@@ -3,11 +3,11 @@
 //! The key is looked up by its SHA-256 (the only form stored), so no plain key is ever
 //! compared; scopes are checked per route with [`OrgAuth::require`].
 
-use crate::app::AppState;
-use crate::error::ApiError;
 use crate::http::context::Caller;
+use crate::http::error::ApiError;
+use crate::http::state::AppState;
 use crate::keys::hash_secret;
-use crate::store::{ApiKeyRecord, Org};
+use crate::model::{ApiKeyRecord, Org, SessionRecord, UserRecord};
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
@@ -80,8 +80,8 @@ impl FromRequestParts<AppState> for OrgAuth {
 /// An authenticated person (account API): `Authorization: Bearer cs_…` from login.
 /// API keys are refused here: they cannot manage API keys or accounts.
 pub struct SessionAuth {
-    pub user: crate::store::UserRecord,
-    pub session: crate::store::SessionRecord,
+    pub user: UserRecord,
+    pub session: SessionRecord,
     /// The org the person owns (one per account for now).
     pub org: Org,
 }
@@ -105,7 +105,7 @@ impl FromRequestParts<AppState> for SessionAuth {
         }
         let invalid = || unauthorized("unauthorized", "The session token is not valid; log in again.");
         let session = state.store.find_session(&hash_secret(token)).await?.ok_or_else(invalid)?;
-        if crate::accounts::expired(&session, crate::clock::now()) {
+        if crate::domain::accounts::expired(&session, crate::clock::now()) {
             return Err(unauthorized("unauthorized", "The session has expired; log in again."));
         }
         let user = state.store.find_user(&session.user_id).await?.ok_or_else(invalid)?;

@@ -1,16 +1,16 @@
 //! Org API: availability and bookings (`/api/v1/availability`, `/api/v1/bookings…`).
 
-use crate::app::AppState;
-use crate::bookings;
-use crate::error::ApiError;
-use crate::http::auth::{BookingsRead, BookingsWrite, OrgAuth, Scoped};
+use crate::domain::bookings;
+use crate::domain::input::{RangeEnd, date_or_instant};
+use crate::domain::scheduling::{self, Surface, org_timezone};
+use crate::http::auth::{BookingsRead, BookingsWrite, Scoped};
+use crate::http::error::ApiError;
 use crate::http::extract::{AppJson, AppPath, AppQuery, OptionalJson};
+use crate::http::idempotency::{Idempotency, org_scope};
 use crate::http::openapi::{OrgApiErrors, WriteErrors};
-use crate::http::responses::{booking_page, outcome_response};
-use crate::idempotency::{self, IdempotencyKey};
-use crate::input::{RangeEnd, date_or_instant};
-use crate::scheduling::{self, Surface, org_timezone};
-use crate::store::{BookingFilter, IdempotencyRef};
+use crate::http::responses::booking_page;
+use crate::http::state::AppState;
+use crate::model::BookingFilter;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -62,27 +62,21 @@ async fn availability(
     Ok(Json(res))
 }
 
-fn scope(auth: &OrgAuth) -> String {
-    format!("org:{}", auth.org.id)
-}
-
 #[utoipa::path(post, path = "/api/v1/bookings", tag = "bookings", security(("api_key" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Makes the POST safe to retry: same key and body replay the first response (24 h).")), request_body = CreateBookingRequest, responses((status = 201, body = Booking, description = "Created (scope bookings:write)"), (status = 200, body = Booking, description = "Idempotent replay"), OrgApiErrors, WriteErrors))]
 async fn create(
     State(state): State<AppState>,
     auth: Scoped<BookingsWrite>,
-    IdempotencyKey(key): IdempotencyKey,
+    idem: Idempotency,
     AppJson(req): AppJson<CreateBookingRequest>,
 ) -> Result<Response, ApiError> {
-    let scope = scope(&auth);
-    let idem = key.as_deref().map(|key| IdempotencyRef { scope: &scope, key });
-    let hash = idempotency::request_hash("POST", "/api/v1/bookings", &req);
     let store = state.store.as_ref();
-    let outcome = idempotency::run(store, idem, &hash, |idem| async move {
-        let created = bookings::create(store, &auth.org, Surface::OrgApi, &req, idem).await?;
-        Ok(created.booking.to_wire())
-    })
-    .await?;
-    Ok(outcome_response(outcome, StatusCode::CREATED))
+    let outcome = idem
+        .run(store, &org_scope(&auth.org), &req, |req, key| async move {
+            let created = bookings::create(store, &auth.org, Surface::OrgApi, req, key).await?;
+            Ok(Booking::from(&created.booking))
+        })
+        .await?;
+    Ok(outcome.into_response(StatusCode::CREATED))
 }
 
 #[utoipa::path(get, path = "/api/v1/bookings/{id}", tag = "bookings", security(("api_key" = [])), params(("id" = String, Path, description = "Booking id")), responses((status = 200, body = Booking), OrgApiErrors))]
@@ -93,47 +87,43 @@ async fn show(
 ) -> Result<Json<Booking>, ApiError> {
     let booking =
         state.store.get_booking(&auth.org.id, &id).await?.ok_or_else(|| ApiError::not_found("Booking"))?;
-    Ok(Json(booking.to_wire()))
+    Ok(Json(Booking::from(&booking)))
 }
 
 #[utoipa::path(post, path = "/api/v1/bookings/{id}/reschedule", tag = "bookings", security(("api_key" = [])), params(("id" = String, Path, description = "Booking id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes the POST safe to retry: same key and body replay the first response (24 h).")), request_body = RescheduleRequest, responses((status = 200, body = Booking), OrgApiErrors, WriteErrors))]
 async fn reschedule(
     State(state): State<AppState>,
     auth: Scoped<BookingsWrite>,
-    IdempotencyKey(key): IdempotencyKey,
+    idem: Idempotency,
     AppPath(id): AppPath<String>,
     AppJson(req): AppJson<RescheduleRequest>,
 ) -> Result<Response, ApiError> {
-    let scope = scope(&auth);
-    let idem = key.as_deref().map(|key| IdempotencyRef { scope: &scope, key });
-    let hash = idempotency::request_hash("POST", &format!("/api/v1/bookings/{id}/reschedule"), &req);
     let store = state.store.as_ref();
-    let outcome = idempotency::run(store, idem, &hash, |idem| async move {
-        let booking = bookings::reschedule(store, &auth.org, Surface::OrgApi, &id, &req, idem).await?;
-        Ok(booking.to_wire())
-    })
-    .await?;
-    Ok(outcome_response(outcome, StatusCode::OK))
+    let outcome = idem
+        .run(store, &org_scope(&auth.org), &req, |req, key| async move {
+            let booking = bookings::reschedule(store, &auth.org, Surface::OrgApi, &id, req, key).await?;
+            Ok(Booking::from(&booking))
+        })
+        .await?;
+    Ok(outcome.into_response(StatusCode::OK))
 }
 
 #[utoipa::path(post, path = "/api/v1/bookings/{id}/cancel", tag = "bookings", security(("api_key" = [])), params(("id" = String, Path, description = "Booking id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes the POST safe to retry: same key and body replay the first response (24 h).")), request_body(content = Option<CancelRequest>, description = "Optional; an empty body is fine"), responses((status = 200, body = Booking, description = "Cancelled (or already cancelled, unchanged)"), OrgApiErrors, WriteErrors))]
 async fn cancel(
     State(state): State<AppState>,
     auth: Scoped<BookingsWrite>,
-    IdempotencyKey(key): IdempotencyKey,
+    idem: Idempotency,
     AppPath(id): AppPath<String>,
     OptionalJson(req): OptionalJson<CancelRequest>,
 ) -> Result<Response, ApiError> {
-    let scope = scope(&auth);
-    let idem = key.as_deref().map(|key| IdempotencyRef { scope: &scope, key });
-    let hash = idempotency::request_hash("POST", &format!("/api/v1/bookings/{id}/cancel"), &req);
     let store = state.store.as_ref();
-    let outcome = idempotency::run(store, idem, &hash, |idem| async move {
-        let booking = bookings::cancel(store, &auth.org, &id, req.reason.as_deref(), idem).await?;
-        Ok(booking.to_wire())
-    })
-    .await?;
-    Ok(outcome_response(outcome, StatusCode::OK))
+    let outcome = idem
+        .run(store, &org_scope(&auth.org), &req, |req, key| async move {
+            let booking = bookings::cancel(store, &auth.org, &id, req.reason.as_deref(), key).await?;
+            Ok(Booking::from(&booking))
+        })
+        .await?;
+    Ok(outcome.into_response(StatusCode::OK))
 }
 
 /// Query of `GET /bookings`.

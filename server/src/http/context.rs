@@ -5,9 +5,9 @@
 //! turned into a response anywhere below (handler, extractor, fallback) can put it into
 //! the envelope without threading it through every signature.
 
-use crate::app::AppState;
-use crate::error::envelope_for_status;
-use crate::rate_limit::Allowance;
+use crate::http::error::envelope_for_status;
+use crate::http::rate_limit::Allowance;
+use crate::http::state::AppState;
 use crate::store::RequestLogEntry;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, header};

@@ -1,6 +1,6 @@
 //! Extractors whose rejections use the error envelope instead of axum's plain text.
 
-use crate::error::ApiError;
+use crate::http::error::ApiError;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::StatusCode;

@@ -1,7 +1,7 @@
 //! Liveness and readiness probes.
 
-use crate::app::AppState;
-use crate::error::ApiError;
+use crate::http::error::ApiError;
+use crate::http::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use cadence_shared::ErrorBody;

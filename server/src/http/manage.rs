@@ -2,17 +2,16 @@
 //! `GET /api/v1/public/bookings/{id}?token=…`, `POST …/cancel?token=…`,
 //! `POST …/reschedule?token=…`. A wrong or missing token is the same 404 as an unknown id.
 
-use crate::app::AppState;
-use crate::bookings;
-use crate::error::ApiError;
+use crate::domain::bookings;
+use crate::domain::scheduling::Surface;
 use crate::http::context::{Caller, ClientIp};
+use crate::http::error::ApiError;
 use crate::http::extract::{AppJson, AppPath, AppQuery, OptionalJson};
+use crate::http::idempotency::{Idempotency, public_scope};
 use crate::http::openapi::{PublicErrors, WriteErrors};
-use crate::http::responses::outcome_response;
-use crate::idempotency::{self, IdempotencyKey};
+use crate::http::state::AppState;
 use crate::keys::hash_secret;
-use crate::scheduling::Surface;
-use crate::store::{BookingRecord, IdempotencyRef, Org};
+use crate::model::{BookingRecord, Org};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -61,7 +60,7 @@ async fn show(
     AppQuery(q): AppQuery<TokenQuery>,
 ) -> Result<Json<Booking>, ApiError> {
     let (booking, _) = authorised(&state, &caller, &id, q.token.as_deref()).await?;
-    Ok(Json(booking.to_wire()))
+    Ok(Json(Booking::from(&booking)))
 }
 
 #[utoipa::path(post, path = "/api/v1/public/bookings/{id}/cancel", tag = "public", params(("id" = String, Path, description = "Booking id"), TokenQuery, ("Idempotency-Key" = Option<String>, Header, description = "Makes the POST safe to retry: same key and body replay the first response (24 h).")), request_body(content = Option<CancelRequest>, description = "Optional"), responses((status = 200, body = Booking), PublicErrors, WriteErrors))]
@@ -69,21 +68,19 @@ async fn cancel(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Extension(ClientIp(client)): Extension<ClientIp>,
-    IdempotencyKey(key): IdempotencyKey,
+    idem: Idempotency,
     AppPath(id): AppPath<String>,
     AppQuery(q): AppQuery<TokenQuery>,
     OptionalJson(req): OptionalJson<CancelRequest>,
 ) -> Result<Response, ApiError> {
     let (_, org) = authorised(&state, &caller, &id, q.token.as_deref()).await?;
-    let scope = format!("public:{}:{}", org.id, client);
-    let idem = key.as_deref().map(|key| IdempotencyRef { scope: &scope, key });
-    let hash = idempotency::request_hash("POST", &format!("/api/v1/public/bookings/{id}/cancel"), &req);
     let store = state.store.as_ref();
-    let outcome = idempotency::run(store, idem, &hash, |idem| async move {
-        Ok(bookings::cancel(store, &org, &id, req.reason.as_deref(), idem).await?.to_wire())
-    })
-    .await?;
-    Ok(outcome_response(outcome, StatusCode::OK))
+    let outcome = idem
+        .run(store, &public_scope(&org, client), &req, |req, key| async move {
+            Ok(Booking::from(&bookings::cancel(store, &org, &id, req.reason.as_deref(), key).await?))
+        })
+        .await?;
+    Ok(outcome.into_response(StatusCode::OK))
 }
 
 #[utoipa::path(post, path = "/api/v1/public/bookings/{id}/reschedule", tag = "public", params(("id" = String, Path, description = "Booking id"), TokenQuery, ("Idempotency-Key" = Option<String>, Header, description = "Makes the POST safe to retry: same key and body replay the first response (24 h).")), request_body = RescheduleRequest, responses((status = 200, body = Booking), PublicErrors, WriteErrors))]
@@ -91,19 +88,17 @@ async fn reschedule(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Extension(ClientIp(client)): Extension<ClientIp>,
-    IdempotencyKey(key): IdempotencyKey,
+    idem: Idempotency,
     AppPath(id): AppPath<String>,
     AppQuery(q): AppQuery<TokenQuery>,
     AppJson(req): AppJson<RescheduleRequest>,
 ) -> Result<Response, ApiError> {
     let (_, org) = authorised(&state, &caller, &id, q.token.as_deref()).await?;
-    let scope = format!("public:{}:{}", org.id, client);
-    let idem = key.as_deref().map(|key| IdempotencyRef { scope: &scope, key });
-    let hash = idempotency::request_hash("POST", &format!("/api/v1/public/bookings/{id}/reschedule"), &req);
     let store = state.store.as_ref();
-    let outcome = idempotency::run(store, idem, &hash, |idem| async move {
-        Ok(bookings::reschedule(store, &org, Surface::Public, &id, &req, idem).await?.to_wire())
-    })
-    .await?;
-    Ok(outcome_response(outcome, StatusCode::OK))
+    let outcome = idem
+        .run(store, &public_scope(&org, client), &req, |req, key| async move {
+            Ok(Booking::from(&bookings::reschedule(store, &org, Surface::Public, &id, req, key).await?))
+        })
+        .await?;
+    Ok(outcome.into_response(StatusCode::OK))
 }

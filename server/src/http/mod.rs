@@ -13,23 +13,35 @@
 //! Every route runs inside the same layers, outermost first: request context (request id,
 //! span, request log, envelope for bare error statuses, rate limit headers), per-client rate
 //! limit (public surface and account API), panic catcher, timeout, body limit.
+//!
+//! Beside the routes: [`state`] (what handlers reach), [`error`] (the one mapping of every
+//! failure to the envelope), [`extract`] (extractors that answer with the envelope),
+//! [`auth`] (API keys and sessions, scopes), [`idempotency`] (the `Idempotency-Key`
+//! wrapper), [`rate_limit`] (buckets per client and per org), [`context`] (request id,
+//! span, request log).
 
 mod account;
 pub mod auth;
 mod bookings;
 pub mod context;
+pub mod error;
 pub mod extract;
 mod health;
+pub mod idempotency;
 mod manage;
 pub mod openapi;
 mod pages;
 mod public;
+pub mod rate_limit;
 mod resources;
 mod responses;
+pub mod state;
 mod webhooks;
 
-use crate::app::{AppState, Config};
-use crate::error::ApiError;
+pub use error::ApiError;
+pub use state::AppState;
+
+use crate::config::Config;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, StatusCode, Uri};

@@ -2,7 +2,7 @@
 //! routes: every API route is registered through `utoipa_axum::routes!`, which records its
 //! `#[utoipa::path]` as it adds it to the router (tested in `tests/openapi.rs`).
 
-use crate::app::AppState;
+use crate::http::state::AppState;
 use axum::Json;
 use cadence_shared::ErrorBody;
 use std::sync::LazyLock;

@@ -5,10 +5,10 @@
 //! serves its `index.html`. Unknown slugs get the same page with status 404; the widget
 //! then tells the visitor that this booking page does not exist.
 
-use crate::app::AppState;
-use crate::error::ApiError;
 use crate::http::context::Caller;
+use crate::http::error::ApiError;
 use crate::http::extract::AppPath;
+use crate::http::state::AppState;
 use axum::Extension;
 use axum::Router;
 use axum::extract::State;

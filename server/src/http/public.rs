@@ -1,18 +1,17 @@
 //! The keyless public booking surface, `/api/v1/public/…`: safe for browsers, CORS open.
 //! Inactive services and practitioners are invisible here.
 
-use crate::app::AppState;
-use crate::bookings;
-use crate::error::ApiError;
+use crate::domain::bookings;
+use crate::domain::scheduling::{self, Surface};
 use crate::http::bookings::AvailabilityQuery;
 use crate::http::context::{Caller, ClientIp};
+use crate::http::error::ApiError;
 use crate::http::extract::{AppJson, AppPath, AppQuery};
+use crate::http::idempotency::{Idempotency, Outcome, public_scope};
 use crate::http::manage;
 use crate::http::openapi::{PublicErrors, WriteErrors};
-use crate::http::responses::outcome_response;
-use crate::idempotency::{self, IdempotencyKey, Outcome};
-use crate::scheduling::{self, Surface};
-use crate::store::{IdempotencyRef, Org};
+use crate::http::state::AppState;
+use crate::model::Org;
 use axum::extract::State;
 use axum::http::{HeaderName, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -70,13 +69,7 @@ async fn get_org(
     AppPath(slug): AppPath<String>,
 ) -> Result<Json<PublicOrg>, ApiError> {
     let org = org(&state, &caller, &slug).await?;
-    Ok(Json(PublicOrg {
-        id: org.id,
-        slug: org.slug,
-        name: org.name,
-        timezone: org.timezone,
-        branding: org.branding,
-    }))
+    Ok(Json(PublicOrg::from(&org)))
 }
 
 /// Active services with their active practitioners (one page; an org has few).
@@ -101,12 +94,10 @@ async fn services(
         .await?
         .into_iter()
         .filter(|s| s.active)
-        .map(|s| PublicService {
-            id: s.id,
-            name: s.name,
-            description: s.description,
-            duration_minutes: s.duration_minutes,
-            practitioner_ids: s.practitioner_ids.into_iter().filter(|p| active.contains(p)).collect(),
+        .map(|s| {
+            let mut public = PublicService::from(&s);
+            public.practitioner_ids.retain(|p| active.contains(p));
+            public
         })
         .collect();
     Ok(Json(Page { data, has_more: false, next_cursor: None }))
@@ -138,10 +129,10 @@ async fn practitioners(
         .await?
         .into_iter()
         .filter(|p| p.active && q.service_id.as_ref().is_none_or(|id| p.service_ids.contains(id)))
-        .map(|p| PublicPractitioner {
-            id: p.id,
-            name: p.name,
-            service_ids: p.service_ids.into_iter().filter(|s| active_services.contains(s)).collect(),
+        .map(|p| {
+            let mut public = PublicPractitioner::from(&p);
+            public.service_ids.retain(|s| active_services.contains(s));
+            public
         })
         .collect();
     Ok(Json(Page { data, has_more: false, next_cursor: None }))
@@ -176,24 +167,22 @@ async fn create_booking(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
     Extension(ClientIp(client)): Extension<ClientIp>,
-    IdempotencyKey(key): IdempotencyKey,
+    idem: Idempotency,
     AppPath(slug): AppPath<String>,
     AppJson(req): AppJson<CreateBookingRequest>,
 ) -> Result<Response, ApiError> {
     let org = org(&state, &caller, &slug).await?;
-    let scope = format!("public:{}:{}", org.id, client);
-    let idem = key.as_deref().map(|key| IdempotencyRef { scope: &scope, key });
-    let hash = idempotency::request_hash("POST", &format!("/api/v1/public/orgs/{slug}/bookings"), &req);
     let store = state.store.as_ref();
-    let outcome = idempotency::run(store, idem, &hash, |idem| async move {
-        let created = bookings::create(store, &org, Surface::Public, &req, idem).await?;
-        Ok(Booking { manage_token: created.manage_token, ..created.booking.to_wire() })
-    })
-    .await?;
+    let outcome = idem
+        .run(store, &public_scope(&org, client), &req, |req, key| async move {
+            let created = bookings::create(store, &org, Surface::Public, req, key).await?;
+            Ok(Booking { manage_token: created.manage_token, ..Booking::from(&created.booking) })
+        })
+        .await?;
     Ok(match outcome {
-        Outcome::Fresh(booking) => (StatusCode::CREATED, Json(booking)).into_response(),
+        fresh @ Outcome::Fresh(_) => fresh.into_response(StatusCode::CREATED),
         replayed_refusal @ Outcome::Replayed { status, .. } if status != StatusCode::CREATED => {
-            outcome_response(replayed_refusal, StatusCode::CREATED)
+            replayed_refusal.into_response(StatusCode::CREATED)
         }
         Outcome::Replayed { body, .. } => {
             let mut booking: Booking = serde_json::from_str(&body).map_err(anyhow::Error::from)?;

@@ -1,24 +1,23 @@
 //! Org API resources: services, practitioners, customers, and the org itself.
 
-use crate::app::AppState;
-use crate::catalog;
-use crate::error::ApiError;
+use crate::domain::{catalog, input, validation};
 use crate::http::auth::{
     CustomersRead, OrgRead, OrgWrite, PractitionersRead, PractitionersWrite, Scoped, ServicesRead,
     ServicesWrite,
 };
+use crate::http::error::ApiError;
 use crate::http::extract::{AppJson, AppPath, AppQuery};
 use crate::http::openapi::OrgApiErrors;
 use crate::http::responses::{PageQuery, check_limit, page_by_id};
-use crate::store::{BookingFilter, StoreError};
-use crate::validation::check_timezone;
-use crate::wire;
+use crate::http::state::AppState;
+use crate::model::BookingFilter;
+use crate::store::StoreError;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use cadence_shared::ErrorBody;
 use cadence_shared::{
-    CreatePractitionerRequest, CreateServiceRequest, CustomerDetail, Page, Practitioner, Service,
+    Booking, CreatePractitionerRequest, CreateServiceRequest, CustomerDetail, Page, Practitioner, Service,
     UpdateOrgRequest, UpdatePractitionerRequest, UpdateServiceRequest, account::Org,
 };
 use utoipa_axum::router::OpenApiRouter;
@@ -55,7 +54,7 @@ async fn list_services(
     auth: Scoped<ServicesRead>,
     AppQuery(q): AppQuery<PageQuery>,
 ) -> Result<Json<Page<Service>>, ApiError> {
-    let all = state.store.list_services(&auth.org.id).await?.iter().map(wire::service).collect();
+    let all = state.store.list_services(&auth.org.id).await?.iter().map(Service::from).collect();
     Ok(Json(page_by_id(all, |s: &Service| &s.id, q.limit, q.cursor.as_deref())?))
 }
 
@@ -69,7 +68,7 @@ async fn create_service(
     let id = state.store.create_service(&auth.org.id, &new).await?;
     let created =
         state.store.get_service(&auth.org.id, &id).await?.ok_or_else(|| ApiError::not_found("Service"))?;
-    Ok((StatusCode::CREATED, Json(wire::service(&created))))
+    Ok((StatusCode::CREATED, Json(Service::from(&created))))
 }
 
 #[utoipa::path(get, path = "/api/v1/services/{id}", tag = "resources", security(("api_key" = [])), params(("id" = String, Path, description = "Service id")), responses((status = 200, body = Service), OrgApiErrors))]
@@ -80,7 +79,7 @@ async fn get_service(
 ) -> Result<Json<Service>, ApiError> {
     let s =
         state.store.get_service(&auth.org.id, &id).await?.ok_or_else(|| ApiError::not_found("Service"))?;
-    Ok(Json(wire::service(&s)))
+    Ok(Json(Service::from(&s)))
 }
 
 #[utoipa::path(patch, path = "/api/v1/services/{id}", tag = "resources", security(("api_key" = [])), params(("id" = String, Path, description = "Service id")), request_body = UpdateServiceRequest, responses((status = 200, body = Service), OrgApiErrors))]
@@ -97,7 +96,7 @@ async fn update_service(
         StoreError::NotFound => ApiError::not_found("Service"),
         other => other.into(),
     })?;
-    Ok(Json(wire::service(&updated)))
+    Ok(Json(Service::from(&updated)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/services/{id}", tag = "resources", security(("api_key" = [])), params(("id" = String, Path, description = "Service id")), responses((status = 204, description = "Deleted"), (status = 409, body = ErrorBody, description = "has_upcoming_bookings: deactivate instead"), OrgApiErrors))]
@@ -120,7 +119,7 @@ async fn list_practitioners(
     auth: Scoped<PractitionersRead>,
     AppQuery(q): AppQuery<PageQuery>,
 ) -> Result<Json<Page<Practitioner>>, ApiError> {
-    let all = state.store.list_practitioners(&auth.org.id).await?.iter().map(wire::practitioner).collect();
+    let all = state.store.list_practitioners(&auth.org.id).await?.iter().map(Practitioner::from).collect();
     Ok(Json(page_by_id(all, |p: &Practitioner| &p.id, q.limit, q.cursor.as_deref())?))
 }
 
@@ -137,7 +136,7 @@ async fn create_practitioner(
         .get_practitioner(&auth.org.id, &id)
         .await?
         .ok_or_else(|| ApiError::not_found("Practitioner"))?;
-    Ok((StatusCode::CREATED, Json(wire::practitioner(&p))))
+    Ok((StatusCode::CREATED, Json(Practitioner::from(&p))))
 }
 
 #[utoipa::path(get, path = "/api/v1/practitioners/{id}", tag = "resources", security(("api_key" = [])), params(("id" = String, Path, description = "Practitioner id")), responses((status = 200, body = Practitioner), OrgApiErrors))]
@@ -151,7 +150,7 @@ async fn get_practitioner(
         .get_practitioner(&auth.org.id, &id)
         .await?
         .ok_or_else(|| ApiError::not_found("Practitioner"))?;
-    Ok(Json(wire::practitioner(&p)))
+    Ok(Json(Practitioner::from(&p)))
 }
 
 #[utoipa::path(patch, path = "/api/v1/practitioners/{id}", tag = "resources", security(("api_key" = [])), params(("id" = String, Path, description = "Practitioner id")), request_body = UpdatePractitionerRequest, responses((status = 200, body = Practitioner), OrgApiErrors))]
@@ -168,7 +167,7 @@ async fn update_practitioner(
         StoreError::NotFound => not_found(),
         other => other.into(),
     })?;
-    Ok(Json(wire::practitioner(&updated)))
+    Ok(Json(Practitioner::from(&updated)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/practitioners/{id}", tag = "resources", security(("api_key" = [])), params(("id" = String, Path, description = "Practitioner id")), responses((status = 204, description = "Deleted"), (status = 409, body = ErrorBody, description = "has_upcoming_bookings: deactivate instead"), OrgApiErrors))]
@@ -198,7 +197,7 @@ async fn list_customers(
     let has_more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let next_cursor = if has_more { rows.last().map(|c| c.id.clone()) } else { None };
-    Ok(Json(Page { data: rows.iter().map(wire::customer).collect(), has_more, next_cursor }))
+    Ok(Json(Page { data: rows.iter().map(cadence_shared::Customer::from).collect(), has_more, next_cursor }))
 }
 
 /// A customer with their bookings (the first 100, by start).
@@ -213,14 +212,14 @@ async fn get_customer(
     let filter = BookingFilter { customer_id: Some(c.id.clone()), ..BookingFilter::default() };
     let bookings = state.store.list_bookings(&auth.org.id, &filter, None, 100).await?;
     Ok(Json(CustomerDetail {
-        customer: wire::customer(&c),
-        bookings: bookings.iter().map(|b| b.to_wire()).collect(),
+        customer: cadence_shared::Customer::from(&c),
+        bookings: bookings.iter().map(Booking::from).collect(),
     }))
 }
 
 #[utoipa::path(get, path = "/api/v1/org", tag = "resources", security(("api_key" = [])), responses((status = 200, body = Org), OrgApiErrors))]
 async fn get_org(auth: Scoped<OrgRead>) -> Result<Json<Org>, ApiError> {
-    Ok(Json(wire::org(&auth.org)))
+    Ok(Json(Org::from(&auth.org)))
 }
 
 #[utoipa::path(patch, path = "/api/v1/org", tag = "resources", security(("api_key" = [])), request_body = UpdateOrgRequest, responses((status = 200, body = Org), OrgApiErrors))]
@@ -230,14 +229,15 @@ async fn update_org(
     AppJson(patch): AppJson<UpdateOrgRequest>,
 ) -> Result<Json<Org>, ApiError> {
     let name = match &patch.name {
-        Some(n) => crate::input::text("name", Some(n), 200)?
+        Some(n) => input::text("name", Some(n), 200)?
             .ok_or_else(|| ApiError::invalid("missing_field", "name", "'name' must not be empty."))?,
         None => auth.org.name.clone(),
     };
     let timezone = patch.timezone.clone().unwrap_or_else(|| auth.org.timezone.clone());
-    check_timezone(&timezone).map_err(|m| ApiError::invalid("invalid_timezone", "timezone", m))?;
+    validation::check_timezone(&timezone)
+        .map_err(|m| ApiError::invalid("invalid_timezone", "timezone", m))?;
     let branding = patch.branding.clone().unwrap_or_else(|| auth.org.branding.clone());
-    crate::validation::check_branding(&branding)?;
+    validation::check_branding(&branding)?;
     let org = state.store.update_org(&auth.org.id, &name, &timezone, &branding).await?;
-    Ok(Json(wire::org(&org)))
+    Ok(Json(Org::from(&org)))
 }

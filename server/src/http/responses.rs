@@ -1,26 +1,10 @@
-//! Response shapes shared by the booking routes: idempotent outcomes and cursor pages.
+//! Pages of lists: cursor pages of bookings, and pages of the short lists held in memory.
 
-use crate::error::ApiError;
-use crate::idempotency::Outcome;
-use crate::store::{BookingCursor, BookingRecord};
-use axum::Json;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use crate::http::error::ApiError;
+use crate::model::{BookingCursor, BookingRecord};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cadence_shared::{Booking, Page};
-
-/// A fresh result with `status`, or a replay of the stored response: a create (201)
-/// replays as 200, as the contract asks; a stored refusal replays with its own status.
-pub fn outcome_response(outcome: Outcome<Booking>, status: StatusCode) -> Response {
-    match outcome {
-        Outcome::Fresh(booking) => (status, Json(booking)).into_response(),
-        Outcome::Replayed { status, body } => {
-            let status = if status == StatusCode::CREATED { StatusCode::OK } else { status };
-            (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
-        }
-    }
-}
 
 pub const DEFAULT_LIMIT: u32 = 20;
 pub const MAX_LIMIT: u32 = 100;
@@ -41,7 +25,7 @@ where
     let has_more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let next_cursor = has_more.then(|| rows.last().map(encode_cursor)).flatten();
-    Ok(Page { data: rows.iter().map(BookingRecord::to_wire).collect(), has_more, next_cursor })
+    Ok(Page { data: rows.iter().map(Booking::from).collect(), has_more, next_cursor })
 }
 
 fn encode_cursor(b: &BookingRecord) -> String {

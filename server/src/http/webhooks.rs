@@ -1,13 +1,13 @@
 //! Org API: webhook endpoints (`/api/v1/webhooks…`), scope `webhooks:manage`.
 
-use crate::app::AppState;
-use crate::error::ApiError;
+use crate::domain::webhooks::new_endpoint;
 use crate::http::auth::{Scoped, WebhooksManage};
+use crate::http::error::ApiError;
 use crate::http::extract::{AppJson, AppPath, AppQuery};
 use crate::http::openapi::OrgApiErrors;
 use crate::http::responses::{PageQuery, check_limit, page_by_id};
-use crate::store::{NewWebhookEndpoint, StoreError, WebhookEndpointRecord};
-use crate::webhooks::{EVENT_TYPES, new_secret, ssrf};
+use crate::http::state::AppState;
+use crate::store::StoreError;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -24,19 +24,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(send_test))
 }
 
-fn wire(e: &WebhookEndpointRecord) -> WebhookEndpoint {
-    WebhookEndpoint {
-        id: e.id.clone(),
-        url: e.url.clone(),
-        events: e.events.clone(),
-        description: e.description.clone(),
-        active: e.active,
-        disabled_reason: e.disabled_reason.clone(),
-        created_at: e.created_at,
-        secret: None,
-    }
-}
-
 /// Newest first.
 #[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks", security(("api_key" = [])), params(PageQuery),
     responses((status = 200, body = Page<WebhookEndpoint>), OrgApiErrors))]
@@ -45,7 +32,8 @@ async fn list(
     auth: Scoped<WebhooksManage>,
     AppQuery(q): AppQuery<PageQuery>,
 ) -> Result<Json<Page<WebhookEndpoint>>, ApiError> {
-    let all = state.store.list_webhook_endpoints(&auth.org.id).await?.iter().map(wire).collect();
+    let all =
+        state.store.list_webhook_endpoints(&auth.org.id).await?.iter().map(WebhookEndpoint::from).collect();
     Ok(Json(page_by_id(all, |e: &WebhookEndpoint| &e.id, q.limit, q.cursor.as_deref())?))
 }
 
@@ -57,37 +45,12 @@ async fn create(
     auth: Scoped<WebhooksManage>,
     AppJson(req): AppJson<CreateWebhookRequest>,
 ) -> Result<(StatusCode, Json<WebhookEndpoint>), ApiError> {
-    let url = ssrf::check_url(req.url.trim(), state.config.webhooks.allow_private)
-        .map_err(|m| ApiError::invalid("url_not_allowed", "url", m))?;
-    let star = req.events.len() == 1 && req.events[0] == "*";
-    if req.events.is_empty() {
-        return Err(ApiError::invalid(
-            "missing_field",
-            "events",
-            "Subscribe to at least one event type, or [\"*\"].",
-        ));
-    }
-    if let Some(bad) = req.events.iter().find(|e| !star && !EVENT_TYPES.contains(&e.as_str())) {
-        return Err(ApiError::invalid(
-            "unknown_event",
-            "events",
-            format!("'{bad}' is not an event type; use {} or \"*\".", EVENT_TYPES.join(", ")),
-        ));
-    }
-    let mut events = req.events.clone();
-    events.dedup();
-    let secret = new_secret();
-    let endpoint = state
-        .store
-        .create_webhook_endpoint(&NewWebhookEndpoint {
-            org_id: auth.org.id.clone(),
-            url: url.to_string(),
-            events,
-            description: crate::input::text("description", req.description.as_deref(), 500)?,
-            secret: secret.clone(),
-        })
-        .await?;
-    Ok((StatusCode::CREATED, Json(WebhookEndpoint { secret: Some(secret), ..wire(&endpoint) })))
+    let new = new_endpoint(&auth.org.id, &req, state.config.webhooks.allow_private)?;
+    let endpoint = state.store.create_webhook_endpoint(&new).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(WebhookEndpoint { secret: Some(new.secret), ..WebhookEndpoint::from(&endpoint) }),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/webhooks/{id}", tag = "webhooks", security(("api_key" = [])),
@@ -102,7 +65,7 @@ async fn show(
         .get_webhook_endpoint(&auth.org.id, &id)
         .await?
         .ok_or_else(|| ApiError::not_found("Webhook"))?;
-    Ok(Json(wire(&e)))
+    Ok(Json(WebhookEndpoint::from(&e)))
 }
 
 /// Deletes the endpoint; its pending deliveries are dropped.
@@ -141,17 +104,7 @@ async fn deliveries(
         .list_webhook_attempts(&auth.org.id, &id, limit)
         .await?
         .into_iter()
-        .map(|a| WebhookAttempt {
-            id: a.id,
-            event_id: a.event_id,
-            event_type: a.event_type,
-            delivery_state: a.delivery_state,
-            attempted_at: a.attempted_at,
-            response_status: a.response_status,
-            latency_ms: a.latency_ms,
-            error: a.error,
-            response_excerpt: a.response_excerpt,
-        })
+        .map(WebhookAttempt::from)
         .collect();
     Ok(Json(Page { data, has_more: false, next_cursor: None }))
 }

@@ -3,7 +3,7 @@
 //! A booking change writes its event and one pending delivery per subscribed endpoint in
 //! the same transaction (see the store). The [`worker`] claims due deliveries, POSTs them
 //! signed with both schemes, records every attempt, and retries failures (network errors,
-//! timeouts, non-2xx) on [`RETRY_SCHEDULE`] with ±20% jitter: 10 attempts over about a
+//! timeouts, non-2xx) on [`RETRY_SCHEDULE`](crate::config::RETRY_SCHEDULE) with ±20% jitter: 10 attempts over about a
 //! day, then the delivery is marked failed. `410 Gone` disables the endpoint. Deliveries are
 //! locked while in flight; a crash leaves the lock to expire and the delivery is sent again
 //! (at-least-once; receivers deduplicate by `webhook-id`).
@@ -11,24 +11,8 @@
 pub mod ssrf;
 pub mod worker;
 
-use std::time::Duration;
-
 /// The event types an endpoint can subscribe to (or `*` for all).
 pub const EVENT_TYPES: [&str; 3] = ["booking.created", "booking.cancelled", "booking.rescheduled"];
-
-/// Waits after the 1st, 2nd, … failed attempt: 30 s, 2 min, 10 min, 30 min, 1 h, 2 h, 4 h,
-/// 8 h, 8 h (≈ 24 h in all); after the 10th attempt the delivery fails.
-pub const RETRY_SCHEDULE: [Duration; 9] = [
-    Duration::from_secs(30),
-    Duration::from_secs(120),
-    Duration::from_secs(600),
-    Duration::from_secs(1800),
-    Duration::from_secs(3600),
-    Duration::from_secs(7200),
-    Duration::from_secs(14_400),
-    Duration::from_secs(28_800),
-    Duration::from_secs(28_800),
-];
 
 /// A new signing secret: `whsec_` + base64 of 32 random bytes (Standard Webhooks form).
 pub fn new_secret() -> String {

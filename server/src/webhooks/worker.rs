@@ -3,37 +3,15 @@
 //! processes share the work without sending one delivery twice (see `claim_deliveries`).
 
 use super::ssrf::{self, GuardedResolver};
-use crate::store::{AttemptRecord, ClaimedDelivery, DeliveryNext, Store};
+use crate::config::WorkerConfig;
+use crate::model::{AttemptRecord, ClaimedDelivery, DeliveryNext};
+use crate::store::Store;
 use cadence_shared::{sign_payload, sign_standard};
 use chrono::Utc;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
-
-/// How the worker runs (tests shorten the waits).
-#[derive(Debug, Clone)]
-pub struct WorkerConfig {
-    /// How often the outbox is polled.
-    pub poll_interval: Duration,
-    /// Waits between attempts; attempts = len + 1.
-    pub retry_schedule: Vec<Duration>,
-    /// `CADENCE_WEBHOOK_ALLOW_PRIVATE`: no SSRF guard, http:// allowed.
-    pub allow_private: bool,
-    /// Per-request timeout.
-    pub timeout: Duration,
-}
-
-impl Default for WorkerConfig {
-    fn default() -> Self {
-        WorkerConfig {
-            poll_interval: Duration::from_secs(1),
-            retry_schedule: super::RETRY_SCHEDULE.to_vec(),
-            allow_private: false,
-            timeout: Duration::from_secs(10),
-        }
-    }
-}
 
 const BATCH: u32 = 32;
 const EXCERPT_BYTES: usize = 512;

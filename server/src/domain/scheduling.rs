@@ -3,8 +3,9 @@
 //! the booking check go through [`Offer`], so they always see the same inputs.
 
 use crate::availability::{self, Busy, Calendar, Schedule, ServiceRules, StartCheck};
-use crate::error::ApiError;
-use crate::store::{Org, PractitionerRecord, ServiceRecord, Store};
+use crate::domain::DomainError;
+use crate::model::{Org, PractitionerRecord, ServiceRecord};
+use crate::store::Store;
 use cadence_shared::Slot;
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
@@ -29,10 +30,10 @@ pub async fn find_service(
     org: &Org,
     id: &str,
     surface: Surface,
-) -> Result<ServiceRecord, ApiError> {
+) -> Result<ServiceRecord, DomainError> {
     match store.get_service(&org.id, id).await? {
         Some(s) if s.active || surface == Surface::OrgApi => Ok(s),
-        _ => Err(ApiError::not_found("Service")),
+        _ => Err(DomainError::not_found("Service")),
     }
 }
 
@@ -53,15 +54,15 @@ impl Offer {
         service: ServiceRecord,
         only: Option<&str>,
         surface: Surface,
-    ) -> Result<Offer, ApiError> {
+    ) -> Result<Offer, DomainError> {
         let all = store.list_practitioners(&org.id).await?;
         if let Some(id) = only {
             match all.iter().find(|p| p.id == id) {
                 Some(p) if p.active || surface == Surface::OrgApi => {}
-                _ => return Err(ApiError::not_found("Practitioner")),
+                _ => return Err(DomainError::not_found("Practitioner")),
             }
             if !service.practitioner_ids.iter().any(|p| p == id) {
-                return Err(ApiError::invalid(
+                return Err(DomainError::invalid(
                     "practitioner_not_offering_service",
                     "practitioner_id",
                     "This practitioner does not offer this service.",
@@ -75,8 +76,8 @@ impl Offer {
                 p.active && service.practitioner_ids.contains(&p.id) && only.is_none_or(|id| p.id == id)
             })
             .collect();
-        let schedules = practitioners.iter().map(|p| schedule_of(p, org_tz)).collect();
-        Ok(Offer { rules: rules_of(&service), service, schedules, practitioners })
+        let schedules = practitioners.iter().map(|p| p.schedule(org_tz)).collect();
+        Ok(Offer { rules: ServiceRules::from(&service), service, schedules, practitioners })
     }
 
     /// Open slots starting in `[from, to)`.
@@ -86,7 +87,7 @@ impl Offer {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         now: DateTime<Utc>,
-    ) -> Result<Vec<Slot>, ApiError> {
+    ) -> Result<Vec<Slot>, DomainError> {
         let busy = self.busy(store, from, to, None).await?;
         Ok(availability::find_open_slots(&self.rules, &self.calendars(&busy), from, to, now))
     }
@@ -99,7 +100,7 @@ impl Offer {
         start: DateTime<Utc>,
         now: DateTime<Utc>,
         except: Option<&str>,
-    ) -> Result<StartCheck, ApiError> {
+    ) -> Result<StartCheck, DomainError> {
         let busy = self.busy(store, start, start + Duration::seconds(1), except).await?;
         Ok(availability::check_start(&self.rules, &self.calendars(&busy), start, now))
     }
@@ -120,7 +121,7 @@ impl Offer {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         except: Option<&str>,
-    ) -> Result<HashMap<String, Vec<Busy>>, ApiError> {
+    ) -> Result<HashMap<String, Vec<Busy>>, DomainError> {
         // A slot's blocked range reaches `duration + buffers` beyond its start; a day either
         // side is more than enough and keeps the query simple.
         let margin =
@@ -143,28 +144,6 @@ impl Offer {
     }
 }
 
-/// The engine's view of a service.
-pub fn rules_of(s: &ServiceRecord) -> ServiceRules {
-    let minutes = |m: u32| Duration::minutes(i64::from(m));
-    ServiceRules {
-        duration: minutes(s.duration_minutes),
-        buffer_before: minutes(s.buffer_before_minutes),
-        buffer_after: minutes(s.buffer_after_minutes),
-        slot_interval: minutes(s.slot_interval_minutes),
-        min_notice: minutes(s.min_notice_minutes),
-        booking_window: Duration::days(i64::from(s.booking_window_days)),
-    }
-}
-
-fn schedule_of(p: &PractitionerRecord, org_tz: Tz) -> Schedule {
-    Schedule {
-        practitioner_id: p.id.clone(),
-        timezone: p.timezone.as_deref().and_then(|tz| tz.parse().ok()).unwrap_or(org_tz),
-        weekly_hours: p.weekly_hours.clone(),
-        date_overrides: p.date_overrides.iter().map(|o| (o.date, o.intervals.clone())).collect(),
-    }
-}
-
 /// Longest availability range one request may ask for.
 pub const MAX_RANGE: Duration = Duration::days(62);
 
@@ -179,10 +158,10 @@ pub async fn availability(
     practitioner_id: Option<&str>,
     from: Option<&str>,
     to: Option<&str>,
-) -> Result<cadence_shared::AvailabilityResponse, ApiError> {
-    use crate::input::{RangeEnd, date_or_instant};
+) -> Result<cadence_shared::AvailabilityResponse, DomainError> {
+    use crate::domain::input::{RangeEnd, date_or_instant};
     let service_id = service_id.filter(|s| !s.is_empty()).ok_or_else(|| {
-        ApiError::invalid("missing_field", "service_id", "The query parameter 'service_id' is required.")
+        DomainError::invalid("missing_field", "service_id", "The query parameter 'service_id' is required.")
     })?;
     let tz = org_timezone(org);
     let now = crate::clock::now();
@@ -195,10 +174,10 @@ pub async fn availability(
         None => from + Duration::days(7),
     };
     if to <= from {
-        return Err(ApiError::invalid("invalid_range", "to", "'to' must be after 'from'."));
+        return Err(DomainError::invalid("invalid_range", "to", "'to' must be after 'from'."));
     }
     if to - from > MAX_RANGE {
-        return Err(ApiError::invalid("range_too_large", "to", "Ask for at most 62 days at a time."));
+        return Err(DomainError::invalid("range_too_large", "to", "Ask for at most 62 days at a time."));
     }
     let service = find_service(store, org, service_id, surface).await?;
     let slots = if service.active {

@@ -2,14 +2,14 @@
 //! instants (an offset is required), dates-or-instants of availability queries, and the
 //! customer of a booking.
 
-use crate::error::ApiError;
+use crate::domain::DomainError;
 use cadence_shared::CustomerInput;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// An RFC 3339 instant with an explicit offset, normalised to UTC. A time without an offset
 /// is refused (422), never guessed.
-pub fn instant(field: &str, raw: &str) -> Result<DateTime<Utc>, ApiError> {
+pub fn instant(field: &str, raw: &str) -> Result<DateTime<Utc>, DomainError> {
     if let Ok(t) = DateTime::parse_from_rfc3339(raw.trim()) {
         return Ok(t.with_timezone(&Utc));
     }
@@ -22,7 +22,7 @@ pub fn instant(field: &str, raw: &str) -> Result<DateTime<Utc>, ApiError> {
     } else {
         format!("'{raw}' is not an RFC 3339 instant such as 2026-06-01T13:00:00Z.")
     };
-    Err(ApiError::invalid(if naive { "missing_offset" } else { "invalid_time" }, field, message))
+    Err(DomainError::invalid(if naive { "missing_offset" } else { "invalid_time" }, field, message))
 }
 
 /// Which end of a range a date stands for.
@@ -35,7 +35,7 @@ pub enum RangeEnd {
 }
 
 /// A `YYYY-MM-DD` date in the org's timezone, or an instant.
-pub fn date_or_instant(field: &str, raw: &str, tz: Tz, end: RangeEnd) -> Result<DateTime<Utc>, ApiError> {
+pub fn date_or_instant(field: &str, raw: &str, tz: Tz, end: RangeEnd) -> Result<DateTime<Utc>, DomainError> {
     let Ok(date) = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d") else {
         return instant(field, raw);
     };
@@ -43,15 +43,15 @@ pub fn date_or_instant(field: &str, raw: &str, tz: Tz, end: RangeEnd) -> Result<
         RangeEnd::From => Some(date),
         RangeEnd::To => date.succ_opt(),
     }
-    .ok_or_else(|| ApiError::invalid("invalid_date", field, format!("'{raw}' is out of range.")))?;
+    .ok_or_else(|| DomainError::invalid("invalid_date", field, format!("'{raw}' is out of range.")))?;
     let midnight = day.and_hms_opt(0, 0, 0).expect("midnight");
     // A midnight that falls in a DST gap starts the day at the first instant after it.
     let local = tz.from_local_datetime(&midnight).earliest().or_else(|| {
         (1..=180).find_map(|m| tz.from_local_datetime(&(midnight + chrono::Duration::minutes(m))).earliest())
     });
-    local
-        .map(|t| t.with_timezone(&Utc))
-        .ok_or_else(|| ApiError::invalid("invalid_date", field, format!("'{raw}' has no midnight in {tz}.")))
+    local.map(|t| t.with_timezone(&Utc)).ok_or_else(|| {
+        DomainError::invalid("invalid_date", field, format!("'{raw}' has no midnight in {tz}."))
+    })
 }
 
 /// A booking's customer, checked: a name, and at least one of e-mail or phone.
@@ -64,13 +64,17 @@ pub struct Customer {
     pub phone: Option<String>,
 }
 
-pub fn customer(c: &CustomerInput) -> Result<Customer, ApiError> {
+pub fn customer(c: &CustomerInput) -> Result<Customer, DomainError> {
     let name = c.name.trim();
     if name.is_empty() {
-        return Err(ApiError::invalid("missing_field", "customer.name", "The customer's name is required."));
+        return Err(DomainError::invalid(
+            "missing_field",
+            "customer.name",
+            "The customer's name is required.",
+        ));
     }
     if name.chars().count() > 200 {
-        return Err(ApiError::invalid(
+        return Err(DomainError::invalid(
             "too_long",
             "customer.name",
             "The name is longer than 200 characters.",
@@ -87,7 +91,7 @@ pub fn customer(c: &CustomerInput) -> Result<Customer, ApiError> {
             })
             && !e.chars().any(char::is_whitespace);
         if !valid {
-            return Err(ApiError::invalid(
+            return Err(DomainError::invalid(
                 "invalid_email",
                 "customer.email",
                 format!("'{e}' is not an e-mail address."),
@@ -99,7 +103,7 @@ pub fn customer(c: &CustomerInput) -> Result<Customer, ApiError> {
         Some(raw) => Some(phone(raw)?),
     };
     if email.is_none() && phone.is_none() {
-        return Err(ApiError::invalid(
+        return Err(DomainError::invalid(
             "missing_contact",
             "customer.email",
             "Give the customer's e-mail address or phone number (or both).",
@@ -109,7 +113,7 @@ pub fn customer(c: &CustomerInput) -> Result<Customer, ApiError> {
 }
 
 /// An e-mail address, lower-cased (a plausibility check: `local@domain.tld`, no spaces).
-pub fn email(field: &str, raw: &str) -> Result<String, ApiError> {
+pub fn email(field: &str, raw: &str) -> Result<String, DomainError> {
     let e = raw.trim().to_lowercase();
     let valid = e.len() <= 254
         && e.split_once('@').is_some_and(|(local, domain)| {
@@ -119,17 +123,17 @@ pub fn email(field: &str, raw: &str) -> Result<String, ApiError> {
     if valid {
         Ok(e)
     } else {
-        Err(ApiError::invalid("invalid_email", field, format!("'{raw}' is not an e-mail address.")))
+        Err(DomainError::invalid("invalid_email", field, format!("'{raw}' is not an e-mail address.")))
     }
 }
 
 /// Keeps digits and a leading `+`; spaces, dashes, dots and brackets are formatting.
-fn phone(raw: &str) -> Result<String, ApiError> {
+fn phone(raw: &str) -> Result<String, DomainError> {
     let allowed = raw.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
     let plus = raw.starts_with('+');
     let digits: String = raw.chars().filter(char::is_ascii_digit).collect();
     if !allowed || !(5..=20).contains(&digits.len()) || raw[1..].contains('+') {
-        return Err(ApiError::invalid(
+        return Err(DomainError::invalid(
             "invalid_phone",
             "customer.phone",
             format!("'{raw}' is not a phone number."),
@@ -139,10 +143,10 @@ fn phone(raw: &str) -> Result<String, ApiError> {
 }
 
 /// Optional free text with a length limit.
-pub fn text(field: &str, raw: Option<&str>, max_chars: usize) -> Result<Option<String>, ApiError> {
+pub fn text(field: &str, raw: Option<&str>, max_chars: usize) -> Result<Option<String>, DomainError> {
     let Some(t) = raw.map(str::trim).filter(|t| !t.is_empty()) else { return Ok(None) };
     if t.chars().count() > max_chars {
-        return Err(ApiError::invalid("too_long", field, format!("Longer than {max_chars} characters.")));
+        return Err(DomainError::invalid("too_long", field, format!("Longer than {max_chars} characters.")));
     }
     Ok(Some(t.to_owned()))
 }
@@ -162,10 +166,10 @@ mod tests {
             "2026-06-01T13:00:00+00:00"
         );
         let err = instant("start", "2026-06-01T13:00:00").unwrap_err();
-        assert!(matches!(err, ApiError::Invalid { code: "missing_offset", .. }));
+        assert!(matches!(err, DomainError::Invalid { code: "missing_offset", .. }));
         assert!(matches!(
             instant("start", "tomorrow").unwrap_err(),
-            ApiError::Invalid { code: "invalid_time", .. }
+            DomainError::Invalid { code: "invalid_time", .. }
         ));
     }
 

@@ -1,6 +1,8 @@
 //! [`ApiError`]: every failure a handler can return, mapped to the contract's error
-//! envelope in one place (`IntoResponse` below).
+//! envelope in one place (`IntoResponse` below). The domain's [`DomainError`] and the
+//! store's [`StoreError`] become `ApiError`s here, and only here.
 
+use crate::domain::DomainError;
 use crate::http::context::current_request_id;
 use crate::store::StoreError;
 use axum::Json;
@@ -108,6 +110,20 @@ impl From<StoreError> for ApiError {
                 message: "The booking is cancelled and cannot be rescheduled.".into(),
             },
             other => ApiError::Internal(other.into()),
+        }
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(err: DomainError) -> Self {
+        match err {
+            DomainError::Invalid { code, field, message } => {
+                ApiError::Invalid { code, message, field: Some(field) }
+            }
+            DomainError::NotFound { message } => ApiError::NotFound { message },
+            DomainError::Conflict { code, message } => ApiError::Conflict { code, message },
+            DomainError::Store(err) => err.into(),
+            DomainError::Internal(err) => ApiError::Internal(err),
         }
     }
 }

@@ -8,40 +8,16 @@
 //! the first address that is not a trusted proxy is the client. By default no header is
 //! trusted, because any client can send one.
 
-use crate::error::ApiError;
+use crate::config::RateLimitConfig;
+use crate::http::error::ApiError;
 use axum::http::HeaderMap;
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
-use ipnet::IpNet;
 use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-
-/// Limits, from the command line.
-#[derive(Debug, Clone)]
-pub struct RateLimitConfig {
-    /// Requests per minute per client address (public surface and account API).
-    pub public_per_minute: NonZeroU32,
-    /// Public booking creations per minute per client address.
-    pub bookings_per_minute: NonZeroU32,
-    /// Requests per minute per org (org API).
-    pub org_per_minute: NonZeroU32,
-    /// Proxies whose `X-Forwarded-For` is believed.
-    pub trusted_proxies: Vec<IpNet>,
-}
-
-impl Default for RateLimitConfig {
-    fn default() -> Self {
-        RateLimitConfig {
-            public_per_minute: NonZeroU32::new(300).expect("non-zero"),
-            bookings_per_minute: NonZeroU32::new(20).expect("non-zero"),
-            org_per_minute: NonZeroU32::new(1200).expect("non-zero"),
-            trusted_proxies: Vec::new(),
-        }
-    }
-}
 
 type Keyed<K> = RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock, StateInformationMiddleware>;
 

@@ -1,9 +1,9 @@
 //! What an org offers: validation of services and practitioners, and PATCH merging.
 //! Every refusal is a 422 naming the field at fault.
 
-use crate::error::ApiError;
-use crate::store::{NewPractitioner, NewService, PractitionerRecord, ServiceRecord};
-use crate::validation::check_timezone;
+use crate::domain::validation::check_timezone;
+use crate::domain::{DomainError, input};
+use crate::model::{NewPractitioner, NewService, PractitionerRecord, ServiceRecord};
 use cadence_shared::schedule::first_invalid_interval;
 use cadence_shared::{
     CreatePractitionerRequest, CreateServiceRequest, DateOverride, UpdatePractitionerRequest,
@@ -24,21 +24,25 @@ struct ServiceDraft {
     active: bool,
 }
 
-fn within(field: &str, value: i64, min: i64, max: i64) -> Result<u32, ApiError> {
+fn within(field: &str, value: i64, min: i64, max: i64) -> Result<u32, DomainError> {
     if (min..=max).contains(&value) {
         Ok(u32::try_from(value).unwrap_or(0))
     } else {
-        Err(ApiError::invalid("out_of_range", field, format!("'{field}' must be between {min} and {max}.")))
+        Err(DomainError::invalid(
+            "out_of_range",
+            field,
+            format!("'{field}' must be between {min} and {max}."),
+        ))
     }
 }
 
-fn name(field: &str, raw: &str, max: usize) -> Result<String, ApiError> {
+fn name(field: &str, raw: &str, max: usize) -> Result<String, DomainError> {
     let name = raw.trim();
     if name.is_empty() {
-        return Err(ApiError::invalid("missing_field", field, format!("'{field}' must not be empty.")));
+        return Err(DomainError::invalid("missing_field", field, format!("'{field}' must not be empty.")));
     }
     if name.chars().count() > max {
-        return Err(ApiError::invalid(
+        return Err(DomainError::invalid(
             "too_long",
             field,
             format!("'{field}' is longer than {max} characters."),
@@ -49,12 +53,12 @@ fn name(field: &str, raw: &str, max: usize) -> Result<String, ApiError> {
 
 impl ServiceDraft {
     /// `practitioners`: the ids of the org's (not deleted) practitioners.
-    fn validate(self, practitioners: &[String]) -> Result<NewService, ApiError> {
+    fn validate(self, practitioners: &[String]) -> Result<NewService, DomainError> {
         let duration = within("duration_minutes", self.duration, 1, 1440)?;
         let mut ids: Vec<String> = Vec::new();
         for id in self.practitioner_ids {
             if !practitioners.contains(&id) {
-                return Err(ApiError::invalid(
+                return Err(DomainError::invalid(
                     "unknown_practitioner",
                     "practitioner_ids",
                     format!("There is no practitioner {id} in this org."),
@@ -66,8 +70,7 @@ impl ServiceDraft {
         }
         Ok(NewService {
             name: name("name", &self.name, 200)?,
-            description: crate::input::text("description", Some(&self.description), 2000)?
-                .unwrap_or_default(),
+            description: input::text("description", Some(&self.description), 2000)?.unwrap_or_default(),
             duration_minutes: duration,
             buffer_before_minutes: within("buffer_before_minutes", self.before, 0, 1440)?,
             buffer_after_minutes: within("buffer_after_minutes", self.after, 0, 1440)?,
@@ -85,7 +88,7 @@ impl ServiceDraft {
     }
 }
 
-pub fn new_service(req: &CreateServiceRequest, practitioners: &[String]) -> Result<NewService, ApiError> {
+pub fn new_service(req: &CreateServiceRequest, practitioners: &[String]) -> Result<NewService, DomainError> {
     ServiceDraft {
         name: req.name.clone(),
         description: req.description.clone(),
@@ -105,7 +108,7 @@ pub fn patched_service(
     current: &ServiceRecord,
     p: &UpdateServiceRequest,
     practitioners: &[String],
-) -> Result<NewService, ApiError> {
+) -> Result<NewService, DomainError> {
     ServiceDraft {
         name: p.name.clone().unwrap_or_else(|| current.name.clone()),
         description: p.description.clone().unwrap_or_else(|| current.description.clone()),
@@ -121,10 +124,10 @@ pub fn patched_service(
     .validate(practitioners)
 }
 
-fn weekly_hours(hours: &WeeklyHours) -> Result<(), ApiError> {
+fn weekly_hours(hours: &WeeklyHours) -> Result<(), DomainError> {
     for (day, intervals) in hours.days() {
         if let Some(i) = first_invalid_interval(intervals) {
-            return Err(ApiError::invalid(
+            return Err(DomainError::invalid(
                 "invalid_interval",
                 &format!("weekly_hours.{day}[{i}]"),
                 "Intervals need start < end and must not overlap.",
@@ -134,17 +137,17 @@ fn weekly_hours(hours: &WeeklyHours) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn date_overrides(overrides: &[DateOverride]) -> Result<(), ApiError> {
+fn date_overrides(overrides: &[DateOverride]) -> Result<(), DomainError> {
     for (i, o) in overrides.iter().enumerate() {
         if overrides[..i].iter().any(|earlier| earlier.date == o.date) {
-            return Err(ApiError::invalid(
+            return Err(DomainError::invalid(
                 "duplicate_date",
                 &format!("date_overrides[{i}].date"),
                 "Each date once.",
             ));
         }
         if let Some(j) = first_invalid_interval(&o.intervals) {
-            return Err(ApiError::invalid(
+            return Err(DomainError::invalid(
                 "invalid_interval",
                 &format!("date_overrides[{i}].intervals[{j}]"),
                 "Intervals need start < end and must not overlap.",
@@ -161,14 +164,14 @@ fn practitioner(
     hours: &WeeklyHours,
     overrides: &[DateOverride],
     active: bool,
-) -> Result<NewPractitioner, ApiError> {
+) -> Result<NewPractitioner, DomainError> {
     let name = name("name", name_raw, 200)?;
     let email = match email.map(str::trim).filter(|e| !e.is_empty()) {
-        Some(e) => Some(crate::input::email("email", e)?),
+        Some(e) => Some(input::email("email", e)?),
         None => None,
     };
     if let Some(tz) = timezone {
-        check_timezone(tz).map_err(|m| ApiError::invalid("invalid_timezone", "timezone", m))?;
+        check_timezone(tz).map_err(|m| DomainError::invalid("invalid_timezone", "timezone", m))?;
     }
     weekly_hours(hours)?;
     date_overrides(overrides)?;
@@ -182,7 +185,7 @@ fn practitioner(
     })
 }
 
-pub fn new_practitioner(r: &CreatePractitionerRequest) -> Result<NewPractitioner, ApiError> {
+pub fn new_practitioner(r: &CreatePractitionerRequest) -> Result<NewPractitioner, DomainError> {
     practitioner(
         &r.name,
         r.email.as_deref(),
@@ -196,7 +199,7 @@ pub fn new_practitioner(r: &CreatePractitionerRequest) -> Result<NewPractitioner
 pub fn patched_practitioner(
     current: &PractitionerRecord,
     p: &UpdatePractitionerRequest,
-) -> Result<NewPractitioner, ApiError> {
+) -> Result<NewPractitioner, DomainError> {
     let email = p.email.clone().unwrap_or_else(|| current.email.clone());
     let timezone = p.timezone.clone().unwrap_or_else(|| current.timezone.clone());
     practitioner(

@@ -1,9 +1,10 @@
 //! People who run orgs: passwords (Argon2id), sessions (random tokens, stored hashed,
 //! expiring), and signup rules.
 
-use crate::error::ApiError;
+use crate::domain::DomainError;
 use crate::keys::{hash_secret, random_token};
-use crate::store::{SessionRecord, Store};
+use crate::model::SessionRecord;
+use crate::store::Store;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{DateTime, Duration, Utc};
@@ -16,7 +17,7 @@ pub const SESSION_TTL: Duration = Duration::days(30);
 pub const SESSION_PREFIX: &str = "cs_";
 
 /// Argon2id (the crate's default: 19 MiB, 2 passes) PHC string. Runs off the async threads.
-pub async fn hash_password(password: String) -> Result<String, ApiError> {
+pub async fn hash_password(password: String) -> Result<String, DomainError> {
     tokio::task::spawn_blocking(move || {
         let salt =
             SaltString::encode_b64(&rand::random::<[u8; 16]>()).map_err(|e| anyhow::anyhow!("salt: {e}"))?;
@@ -27,7 +28,7 @@ pub async fn hash_password(password: String) -> Result<String, ApiError> {
     })
     .await
     .map_err(anyhow::Error::from)?
-    .map_err(ApiError::Internal)
+    .map_err(DomainError::Internal)
 }
 
 /// A hash to verify against when the e-mail is unknown, so that answer takes as long as a
@@ -53,7 +54,7 @@ pub async fn verify_password(password: String, stored: Option<String>) -> bool {
 }
 
 /// Starts a session; returns the plain token (shown once) and the record.
-pub async fn start_session(store: &dyn Store, user_id: &str) -> Result<(String, SessionRecord), ApiError> {
+pub async fn start_session(store: &dyn Store, user_id: &str) -> Result<(String, SessionRecord), DomainError> {
     let token = format!("{SESSION_PREFIX}{}", random_token());
     let now = crate::clock::now();
     let session = store.create_session(user_id, &hash_secret(&token), now, now + SESSION_TTL).await?;
@@ -61,13 +62,17 @@ pub async fn start_session(store: &dyn Store, user_id: &str) -> Result<(String, 
 }
 
 /// Passwords: 10 to 256 characters.
-pub fn check_password(field: &str, password: &str) -> Result<(), ApiError> {
+pub fn check_password(field: &str, password: &str) -> Result<(), DomainError> {
     let n = password.chars().count();
     if n < 10 {
-        return Err(ApiError::invalid("weak_password", field, "Use a password of at least 10 characters."));
+        return Err(DomainError::invalid(
+            "weak_password",
+            field,
+            "Use a password of at least 10 characters.",
+        ));
     }
     if n > 256 {
-        return Err(ApiError::invalid("too_long", field, "Use a password of at most 256 characters."));
+        return Err(DomainError::invalid("too_long", field, "Use a password of at most 256 characters."));
     }
     Ok(())
 }

@@ -7,21 +7,23 @@
 //! next free practitioner is tried).
 
 use crate::availability::{StartCheck, blocked_range};
-use crate::error::ApiError;
-use crate::input;
-use crate::scheduling::{Offer, Surface, find_service};
-use crate::store::{
-    BookingMove, BookingRecord, IdempotencyRef, NewBooking, Org, PractitionerLoad, Store, StoreError,
-};
+use crate::domain::DomainError;
+use crate::domain::input;
+use crate::domain::scheduling::{Offer, Surface, find_service};
+use crate::model::{BookingMove, BookingRecord, NewBooking, Org, PractitionerLoad};
+use crate::store::{IdempotencyRef, Store, StoreError};
 use cadence_shared::{CreateBookingRequest, RescheduleRequest};
 use chrono::{DateTime, Utc};
 
-fn slot_not_open() -> ApiError {
-    ApiError::invalid("slot_not_open", "start", "That time is not an open slot of this service.")
+fn slot_not_open() -> DomainError {
+    DomainError::invalid("slot_not_open", "start", "That time is not an open slot of this service.")
 }
 
-fn slot_taken() -> ApiError {
-    ApiError::Conflict { code: "slot_taken", message: "That time was just taken by another booking.".into() }
+fn slot_taken() -> DomainError {
+    DomainError::Conflict {
+        code: "slot_taken",
+        message: "That time was just taken by another booking.".into(),
+    }
 }
 
 /// A created booking and, for public bookings, the manage token (shown once).
@@ -38,10 +40,10 @@ pub async fn create(
     surface: Surface,
     req: &CreateBookingRequest,
     idem: Option<IdempotencyRef<'_>>,
-) -> Result<Created, ApiError> {
+) -> Result<Created, DomainError> {
     let service = find_service(store, org, &req.service_id, surface).await?;
     if !service.active {
-        return Err(ApiError::invalid(
+        return Err(DomainError::invalid(
             "service_inactive",
             "service_id",
             "This service is not bookable (inactive).",
@@ -98,9 +100,9 @@ pub async fn reschedule(
     booking_id: &str,
     req: &RescheduleRequest,
     idem: Option<IdempotencyRef<'_>>,
-) -> Result<BookingRecord, ApiError> {
+) -> Result<BookingRecord, DomainError> {
     let current =
-        store.get_booking(&org.id, booking_id).await?.ok_or_else(|| ApiError::not_found("Booking"))?;
+        store.get_booking(&org.id, booking_id).await?.ok_or_else(|| DomainError::not_found("Booking"))?;
     if current.status == cadence_shared::BookingStatus::Cancelled {
         return Err(StoreError::Cancelled.into());
     }
@@ -144,7 +146,7 @@ pub async fn cancel(
     booking_id: &str,
     reason: Option<&str>,
     idem: Option<IdempotencyRef<'_>>,
-) -> Result<BookingRecord, ApiError> {
+) -> Result<BookingRecord, DomainError> {
     let reason = input::text("reason", reason, 500)?;
     Ok(store.cancel_booking(&org.id, booking_id, reason.as_deref(), crate::clock::now(), idem).await?)
 }
@@ -156,7 +158,7 @@ async fn by_load(
     offer: &Offer,
     mut free: Vec<String>,
     start: DateTime<Utc>,
-) -> Result<Vec<String>, ApiError> {
+) -> Result<Vec<String>, DomainError> {
     if free.len() < 2 {
         return Ok(free);
     }

@@ -1,4 +1,6 @@
-//! Rules for values that come from outside: org slugs and timezones.
+//! Rules for values that come from outside: org slugs, timezones and branding.
+
+use crate::domain::DomainError;
 
 /// Paths the server itself uses at the top level; an org slug may not take them, because
 /// `/{slug}` is the org's booking page.
@@ -29,12 +31,11 @@ pub fn check_timezone(tz: &str) -> Result<chrono_tz::Tz, String> {
 }
 
 /// Branding: a `#rrggbb` colour and an `https://` logo URL, both optional.
-pub fn check_branding(b: &cadence_shared::Branding) -> Result<(), crate::error::ApiError> {
-    use crate::error::ApiError;
+pub fn check_branding(b: &cadence_shared::Branding) -> Result<(), DomainError> {
     if let Some(c) = &b.primary_color {
         let hex = c.strip_prefix('#').filter(|h| h.len() == 6 && h.bytes().all(|x| x.is_ascii_hexdigit()));
         if hex.is_none() {
-            return Err(ApiError::invalid(
+            return Err(DomainError::invalid(
                 "invalid_color",
                 "branding.primary_color",
                 "Use a colour like #0f766e.",
@@ -44,7 +45,7 @@ pub fn check_branding(b: &cadence_shared::Branding) -> Result<(), crate::error::
     if let Some(url) = &b.logo_url
         && (!url.starts_with("https://") || url.len() > 2048 || url.chars().any(char::is_whitespace))
     {
-        return Err(ApiError::invalid("invalid_url", "branding.logo_url", "Use an https:// URL."));
+        return Err(DomainError::invalid("invalid_url", "branding.logo_url", "Use an https:// URL."));
     }
     Ok(())
 }

@@ -1,0 +1,95 @@
+//! Everything the server is told at start-up, as plain values: `cli` fills them from flags
+//! and environment variables, the rest of the server only reads them. Nothing here imports
+//! another module of the server, so every floor may.
+
+use ipnet::IpNet;
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The whole configuration of one server process.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where trunk put the widget (`index.html` and its assets).
+    pub widget_dir: PathBuf,
+    /// How long one request may take before it is answered with 408.
+    pub request_timeout: Duration,
+    /// How long request log entries are kept.
+    pub request_log_retention: chrono::Duration,
+    pub rate_limits: RateLimitConfig,
+    pub webhooks: WorkerConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            widget_dir: PathBuf::from("dist"),
+            request_timeout: Duration::from_secs(30),
+            request_log_retention: chrono::Duration::days(30),
+            rate_limits: Default::default(),
+            webhooks: Default::default(),
+        }
+    }
+}
+
+/// Rate limits (see `http::rate_limit`).
+#[derive(Debug, Clone)]
+pub struct RateLimitConfig {
+    /// Requests per minute per client address (public surface and account API).
+    pub public_per_minute: NonZeroU32,
+    /// Public booking creations per minute per client address.
+    pub bookings_per_minute: NonZeroU32,
+    /// Requests per minute per org (org API).
+    pub org_per_minute: NonZeroU32,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpNet>,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        RateLimitConfig {
+            public_per_minute: NonZeroU32::new(300).expect("non-zero"),
+            bookings_per_minute: NonZeroU32::new(20).expect("non-zero"),
+            org_per_minute: NonZeroU32::new(1200).expect("non-zero"),
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+/// How the webhook delivery worker runs (tests shorten the waits).
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// How often the outbox is polled.
+    pub poll_interval: Duration,
+    /// Waits between attempts; attempts = len + 1.
+    pub retry_schedule: Vec<Duration>,
+    /// `CADENCE_WEBHOOK_ALLOW_PRIVATE`: no SSRF guard, http:// allowed.
+    pub allow_private: bool,
+    /// Per-request timeout.
+    pub timeout: Duration,
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        WorkerConfig {
+            poll_interval: Duration::from_secs(1),
+            retry_schedule: RETRY_SCHEDULE.to_vec(),
+            allow_private: false,
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Waits after the 1st, 2nd, … failed webhook attempt: 30 s, 2 min, 10 min, 30 min, 1 h,
+/// 2 h, 4 h, 8 h, 8 h (≈ 24 h in all); after the 10th attempt the delivery fails.
+pub const RETRY_SCHEDULE: [Duration; 9] = [
+    Duration::from_secs(30),
+    Duration::from_secs(120),
+    Duration::from_secs(600),
+    Duration::from_secs(1800),
+    Duration::from_secs(3600),
+    Duration::from_secs(7200),
+    Duration::from_secs(14_400),
+    Duration::from_secs(28_800),
+    Duration::from_secs(28_800),
+];

@@ -1,0 +1,42 @@
+//! Which webhook endpoints an org may register: an allowed URL (see `webhooks::ssrf`), at
+//! least one known event type or `["*"]`, and a short description.
+
+use crate::domain::{DomainError, input};
+use crate::model::NewWebhookEndpoint;
+use crate::webhooks::{EVENT_TYPES, new_secret, ssrf};
+use cadence_shared::CreateWebhookRequest;
+
+/// The endpoint to store for `req`, with a fresh signing secret. `allow_private` lifts the
+/// SSRF guard (development and tests).
+pub fn new_endpoint(
+    org_id: &str,
+    req: &CreateWebhookRequest,
+    allow_private: bool,
+) -> Result<NewWebhookEndpoint, DomainError> {
+    let url = ssrf::check_url(req.url.trim(), allow_private)
+        .map_err(|m| DomainError::invalid("url_not_allowed", "url", m))?;
+    let star = req.events.len() == 1 && req.events[0] == "*";
+    if req.events.is_empty() {
+        return Err(DomainError::invalid(
+            "missing_field",
+            "events",
+            "Subscribe to at least one event type, or [\"*\"].",
+        ));
+    }
+    if let Some(bad) = req.events.iter().find(|e| !star && !EVENT_TYPES.contains(&e.as_str())) {
+        return Err(DomainError::invalid(
+            "unknown_event",
+            "events",
+            format!("'{bad}' is not an event type; use {} or \"*\".", EVENT_TYPES.join(", ")),
+        ));
+    }
+    let mut events = req.events.clone();
+    events.dedup();
+    Ok(NewWebhookEndpoint {
+        org_id: org_id.to_owned(),
+        url: url.to_string(),
+        events,
+        description: input::text("description", req.description.as_deref(), 500)?,
+        secret: new_secret(),
+    })
+}

@@ -1,0 +1,15 @@
+//! [`AppState`]: what every handler can reach.
+
+use crate::config::Config;
+use crate::http::rate_limit::RateLimits;
+use crate::request_log::RequestLog;
+use crate::store::Store;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub config: Arc<Config>,
+    pub request_log: RequestLog,
+    pub rate_limits: Arc<RateLimits>,
+}

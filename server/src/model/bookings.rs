@@ -1,0 +1,147 @@
+//! Bookings, the customers recorded from them, and the questions the domain asks about
+//! them (filters, cursors, loads).
+
+use cadence_shared::{Booking, BookingCustomer, BookingStatus, Customer};
+use chrono::{DateTime, Utc};
+
+/// A booking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookingRecord {
+    pub id: String,
+    pub org_id: String,
+    pub service_id: String,
+    pub practitioner_id: String,
+    pub customer_id: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub blocked_start: DateTime<Utc>,
+    pub blocked_end: DateTime<Utc>,
+    pub status: BookingStatus,
+    pub customer_name: String,
+    pub customer_email: Option<String>,
+    pub customer_phone: Option<String>,
+    pub notes: Option<String>,
+    /// SHA-256 of the public manage token, for bookings made on the public surface.
+    pub manage_token_hash: Option<String>,
+    pub cancel_reason: Option<String>,
+    pub cancelled_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The wire shape every surface shows (without a manage token: only the public create
+/// response carries one, once).
+impl From<&BookingRecord> for Booking {
+    fn from(b: &BookingRecord) -> Self {
+        Booking {
+            id: b.id.clone(),
+            service_id: b.service_id.clone(),
+            practitioner_id: b.practitioner_id.clone(),
+            start: b.start,
+            end: b.end,
+            status: b.status,
+            customer: BookingCustomer {
+                id: b.customer_id.clone(),
+                name: b.customer_name.clone(),
+                email: b.customer_email.clone(),
+                phone: b.customer_phone.clone(),
+            },
+            notes: b.notes.clone(),
+            cancel_reason: b.cancel_reason.clone(),
+            cancelled_at: b.cancelled_at,
+            created_at: b.created_at,
+            updated_at: b.updated_at,
+            manage_token: None,
+        }
+    }
+}
+
+/// A booking to insert: id and times decided by the caller, the customer normalised
+/// (e-mail lower-cased) and matched to a customer record by the store.
+#[derive(Debug, Clone)]
+pub struct NewBooking {
+    pub id: String,
+    pub org_id: String,
+    pub service_id: String,
+    pub practitioner_id: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub blocked_start: DateTime<Utc>,
+    pub blocked_end: DateTime<Utc>,
+    pub customer_name: String,
+    pub customer_email: Option<String>,
+    pub customer_phone: Option<String>,
+    pub notes: Option<String>,
+    pub manage_token_hash: Option<String>,
+    pub now: DateTime<Utc>,
+}
+
+/// New times (and maybe practitioner) for a booking.
+#[derive(Debug, Clone)]
+pub struct BookingMove {
+    pub practitioner_id: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub blocked_start: DateTime<Utc>,
+    pub blocked_end: DateTime<Utc>,
+    pub now: DateTime<Utc>,
+}
+
+/// Filters of `GET /bookings`; every field optional.
+#[derive(Debug, Clone, Default)]
+pub struct BookingFilter {
+    pub status: Option<BookingStatus>,
+    pub practitioner_id: Option<String>,
+    pub service_id: Option<String>,
+    /// Bookings starting at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Bookings starting before.
+    pub to: Option<DateTime<Utc>>,
+    pub customer_email: Option<String>,
+    pub customer_id: Option<String>,
+}
+
+/// Where a page of bookings (ordered by start, then id) continues.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BookingCursor {
+    pub start: DateTime<Utc>,
+    pub id: String,
+}
+
+/// How busy a practitioner is, for choosing "any practitioner".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PractitionerLoad {
+    pub practitioner_id: String,
+    /// Starts of their confirmed bookings near the requested time (±2 days).
+    pub nearby_starts: Vec<DateTime<Utc>>,
+    /// When they were last booked (creation time of their newest confirmed booking).
+    pub last_booked_at: Option<DateTime<Utc>>,
+}
+
+/// Someone who has booked, with a summary of their bookings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerRecord {
+    pub id: String,
+    pub org_id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub booking_count: u32,
+    /// Start of their latest booking.
+    pub last_booking_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&CustomerRecord> for Customer {
+    fn from(c: &CustomerRecord) -> Self {
+        Customer {
+            id: c.id.clone(),
+            name: c.name.clone(),
+            email: c.email.clone(),
+            phone: c.phone.clone(),
+            booking_count: c.booking_count,
+            last_booking_at: c.last_booking_at,
+            created_at: c.created_at,
+        }
+    }
+}

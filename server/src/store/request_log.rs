@@ -1,0 +1,117 @@
+//! The request log: one row per finished request, metadata only (see
+//! `crate::request_log` for the batching writer and the retention sweep).
+
+use super::StoreError;
+use super::ts::Ts;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+/// One finished request: metadata only, never bodies or query strings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestLogEntry {
+    pub request_id: String,
+    pub at: DateTime<Utc>,
+    pub method: String,
+    /// The matched route pattern (`/api/v1/public/orgs/{slug}`), not the raw path.
+    pub route: String,
+    pub status: u16,
+    pub latency_ms: u32,
+    pub org_id: Option<String>,
+    pub key_id: Option<String>,
+}
+
+/// The request log.
+#[async_trait]
+pub trait RequestLogStore: Send + Sync {
+    /// Appends finished requests to the request log.
+    async fn insert_request_logs(&self, entries: &[RequestLogEntry]) -> Result<(), StoreError>;
+    /// The newest request log entries, newest first.
+    async fn recent_request_logs(&self, limit: u32) -> Result<Vec<RequestLogEntry>, StoreError>;
+    /// Deletes request log entries older than `before`; returns how many.
+    async fn purge_request_logs(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct RequestLogRow {
+    pub request_id: String,
+    pub at: Ts,
+    pub method: String,
+    pub route: String,
+    pub status: i32,
+    pub latency_ms: i32,
+    pub org_id: Option<String>,
+    pub key_id: Option<String>,
+}
+
+impl From<RequestLogRow> for RequestLogEntry {
+    fn from(r: RequestLogRow) -> Self {
+        RequestLogEntry {
+            request_id: r.request_id,
+            at: r.at.0,
+            method: r.method,
+            route: r.route,
+            status: u16::try_from(r.status).unwrap_or(0),
+            latency_ms: u32::try_from(r.latency_ms).unwrap_or(0),
+            org_id: r.org_id,
+            key_id: r.key_id,
+        }
+    }
+}
+
+/// `impl RequestLogStore` for a backend store: the SQL of this area, written once for both
+/// backends (see the `store` module docs for what the backend module provides).
+macro_rules! impl_request_log_store {
+    ($store:ty, $db:ty) => {
+        mod request_log_sql {
+            use super::*;
+            use $crate::store::int;
+            use $crate::store::request_log::RequestLogRow;
+            use $crate::store::ts::Ts;
+            use chrono::{DateTime, Utc};
+            use sqlx::QueryBuilder;
+
+            #[async_trait]
+            impl RequestLogStore for $store {
+                async fn insert_request_logs(&self, entries: &[RequestLogEntry]) -> Result<(), StoreError> {
+                    if entries.is_empty() {
+                        return Ok(());
+                    }
+                    let mut q = QueryBuilder::<$db>::new(
+                        "INSERT INTO request_log (request_id, at, method, route, status, latency_ms, org_id, key_id) ",
+                    );
+                    q.push_values(entries, |mut b, e| {
+                        b.push_bind(&e.request_id)
+                            .push_bind(Ts(e.at))
+                            .push_bind(&e.method)
+                            .push_bind(&e.route)
+                            .push_bind(i32::from(e.status))
+                            .push_bind(int(e.latency_ms))
+                            .push_bind(&e.org_id)
+                            .push_bind(&e.key_id);
+                    });
+                    q.build().execute(&self.pool).await.map_err(map_err)?;
+                    Ok(())
+                }
+
+                async fn recent_request_logs(&self, limit: u32) -> Result<Vec<RequestLogEntry>, StoreError> {
+                    let rows: Vec<RequestLogRow> = sqlx::query_as("SELECT * FROM request_log ORDER BY id DESC LIMIT $1")
+                        .bind(i64::from(limit))
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(rows.into_iter().map(Into::into).collect())
+                }
+
+                async fn purge_request_logs(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+                    let done = sqlx::query("DELETE FROM request_log WHERE at < $1")
+                        .bind(Ts(before))
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(done.rows_affected())
+                }
+            }
+        }
+    };
+}
+pub(super) use impl_request_log_store;

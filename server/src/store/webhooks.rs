@@ -1,0 +1,429 @@
+//! Webhook endpoints and the transactional outbox: events with one delivery per
+//! subscribed endpoint (written inside the booking's own transaction), claims by the
+//! delivery workers, and the attempts they record.
+
+use super::StoreError;
+use super::ts::Ts;
+use crate::model::{
+    AttemptRecord, AttemptView, BookingRecord, ClaimedDelivery, NewWebhookEndpoint, WebhookEndpointRecord,
+};
+use async_trait::async_trait;
+use cadence_shared::Booking;
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use sqlx::types::Json;
+
+/// The outbox body of a booking event, as receivers will get it.
+pub(super) fn event_payload(
+    event_id: &str,
+    kind: &str,
+    now: DateTime<Utc>,
+    booking: &BookingRecord,
+    previous: Option<(DateTime<Utc>, DateTime<Utc>)>,
+) -> Value {
+    let mut data = json!({ "booking": Booking::from(booking) });
+    if let Some((start, end)) = previous {
+        data["previous_start"] = json!(start);
+        data["previous_end"] = json!(end);
+    }
+    json!({ "id": event_id, "type": kind, "created_at": now, "data": data })
+}
+
+/// Webhook endpoints, the outbox and its deliveries.
+#[async_trait]
+pub trait WebhookStore: Send + Sync {
+    async fn create_webhook_endpoint(
+        &self,
+        e: &NewWebhookEndpoint,
+    ) -> Result<WebhookEndpointRecord, StoreError>;
+    /// The org's endpoints (not deleted), newest first.
+    async fn list_webhook_endpoints(&self, org_id: &str) -> Result<Vec<WebhookEndpointRecord>, StoreError>;
+    async fn get_webhook_endpoint(
+        &self,
+        org_id: &str,
+        id: &str,
+    ) -> Result<Option<WebhookEndpointRecord>, StoreError>;
+    /// Deletes an endpoint; its pending deliveries fail.
+    async fn delete_webhook_endpoint(
+        &self,
+        org_id: &str,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Writes a `webhook.test` event with a delivery to this endpoint only; returns its id.
+    async fn create_test_event(
+        &self,
+        org_id: &str,
+        endpoint_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<String, StoreError>;
+    /// The newest attempts to deliver to an endpoint.
+    async fn list_webhook_attempts(
+        &self,
+        org_id: &str,
+        endpoint_id: &str,
+        limit: u32,
+    ) -> Result<Vec<AttemptView>, StoreError>;
+    /// Claims up to `limit` due deliveries, each the oldest pending one of its booking for its
+    /// endpoint (so a booking's events arrive in order), locking them until `lock_until`.
+    /// On Postgres rows locked by another process are skipped, so processes never claim the
+    /// same delivery.
+    async fn claim_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        lock_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<ClaimedDelivery>, StoreError>;
+    /// Records an attempt and moves the delivery on (and disables its endpoint if told to).
+    async fn record_attempt(&self, attempt: &AttemptRecord) -> Result<(), StoreError>;
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct WebhookEndpointRow {
+    pub id: String,
+    pub org_id: String,
+    pub url: String,
+    pub events: Json<Vec<String>>,
+    pub description: Option<String>,
+    pub secret: String,
+    pub active: bool,
+    pub disabled_reason: Option<String>,
+    pub created_at: Ts,
+}
+
+impl From<WebhookEndpointRow> for WebhookEndpointRecord {
+    fn from(r: WebhookEndpointRow) -> Self {
+        WebhookEndpointRecord {
+            id: r.id,
+            org_id: r.org_id,
+            url: r.url,
+            events: r.events.0,
+            description: r.description,
+            secret: r.secret,
+            active: r.active,
+            disabled_reason: r.disabled_reason,
+            created_at: r.created_at.0,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct ClaimRow {
+    pub id: String,
+    pub attempts: i32,
+    pub event_id: String,
+    pub event_type: String,
+    pub payload: Json<serde_json::Value>,
+    pub endpoint_id: String,
+    pub url: String,
+    pub secret: String,
+    pub active: bool,
+    pub deleted_at: Option<Ts>,
+}
+
+impl From<ClaimRow> for ClaimedDelivery {
+    fn from(r: ClaimRow) -> Self {
+        ClaimedDelivery {
+            id: r.id,
+            attempts: u32::try_from(r.attempts).unwrap_or(0),
+            event_id: r.event_id,
+            event_type: r.event_type,
+            payload: r.payload.0,
+            endpoint_id: r.endpoint_id,
+            url: r.url,
+            secret: r.secret,
+            endpoint_usable: r.active && r.deleted_at.is_none(),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct AttemptRow {
+    pub id: String,
+    pub event_id: String,
+    pub event_type: String,
+    pub delivery_state: String,
+    pub attempted_at: Ts,
+    pub response_status: Option<i32>,
+    pub latency_ms: i32,
+    pub error: Option<String>,
+    pub response_excerpt: Option<String>,
+}
+
+impl From<AttemptRow> for AttemptView {
+    fn from(r: AttemptRow) -> Self {
+        AttemptView {
+            id: r.id,
+            event_id: r.event_id,
+            event_type: r.event_type,
+            delivery_state: r.delivery_state,
+            attempted_at: r.attempted_at.0,
+            response_status: r.response_status.and_then(|s| u16::try_from(s).ok()),
+            latency_ms: u32::try_from(r.latency_ms).unwrap_or(0),
+            error: r.error,
+            response_excerpt: r.response_excerpt,
+        }
+    }
+}
+
+/// `impl WebhookStore` for a backend store: the SQL of this area, written once for both
+/// backends (see the `store` module docs for what the backend module provides).
+macro_rules! impl_webhooks_store {
+    ($store:ty, $db:ty) => {
+        mod webhooks_sql {
+            use super::*;
+            use $crate::store::int;
+            use $crate::store::ts::Ts;
+            use $crate::store::webhooks::{AttemptRow, ClaimRow, WebhookEndpointRow, event_payload};
+            use chrono::{DateTime, Utc};
+            use sqlx::Transaction;
+            use sqlx::types::Json;
+
+            impl $store {
+                /// Writes a booking event to the outbox, with one pending delivery per endpoint
+                /// of the org that listens to it, inside the caller's transaction.
+                pub(super) async fn write_event(
+                    tx: &mut Transaction<'static, $db>,
+                    kind: &str,
+                    booking: &BookingRecord,
+                    previous: Option<(DateTime<Utc>, DateTime<Utc>)>,
+                    now: DateTime<Utc>,
+                ) -> Result<(), StoreError> {
+                    let event_id = $crate::ids::new_id("evt");
+                    let payload = event_payload(&event_id, kind, now, booking, previous);
+                    sqlx::query(
+                        "INSERT INTO webhook_events (id, org_id, type, booking_id, payload, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(&event_id)
+                    .bind(&booking.org_id)
+                    .bind(kind)
+                    .bind(&booking.id)
+                    .bind(Json(&payload))
+                    .bind(Ts(now))
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(map_err)?;
+                    sqlx::query(&format!(
+                        "INSERT INTO webhook_deliveries (id, event_id, endpoint_id, state, attempts, next_attempt_at, \
+                         created_at, updated_at) \
+                         SELECT 'dlv_' || substr($1, 5) || '_' || substr(e.id, 4), $1, e.id, 'pending', 0, $4, $4, $4 \
+                         FROM webhook_endpoints e \
+                         WHERE e.org_id = $2 AND e.active AND e.deleted_at IS NULL AND {SUBSCRIBED}"
+                    ))
+                    .bind(&event_id)
+                    .bind(&booking.org_id)
+                    .bind(kind)
+                    .bind(Ts(now))
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(map_err)?;
+                    Ok(())
+                }
+            }
+
+            #[async_trait]
+            impl WebhookStore for $store {
+                async fn create_webhook_endpoint(&self, e: &NewWebhookEndpoint) -> Result<WebhookEndpointRecord, StoreError> {
+                    let row: WebhookEndpointRow = sqlx::query_as(
+                        "INSERT INTO webhook_endpoints (id, org_id, url, events, description, secret, active, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, TRUE, $7) RETURNING *",
+                    )
+                    .bind($crate::ids::new_id("wh"))
+                    .bind(&e.org_id)
+                    .bind(&e.url)
+                    .bind(Json(&e.events))
+                    .bind(&e.description)
+                    .bind(&e.secret)
+                    .bind(Ts(crate::clock::now()))
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    Ok(row.into())
+                }
+
+                async fn list_webhook_endpoints(&self, org_id: &str) -> Result<Vec<WebhookEndpointRecord>, StoreError> {
+                    let rows: Vec<WebhookEndpointRow> = sqlx::query_as(
+                        "SELECT * FROM webhook_endpoints WHERE org_id = $1 AND deleted_at IS NULL ORDER BY id DESC",
+                    )
+                    .bind(org_id)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    Ok(rows.into_iter().map(Into::into).collect())
+                }
+
+                async fn get_webhook_endpoint(&self, org_id: &str, id: &str) -> Result<Option<WebhookEndpointRecord>, StoreError> {
+                    let row: Option<WebhookEndpointRow> = sqlx::query_as(
+                        "SELECT * FROM webhook_endpoints WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL",
+                    )
+                    .bind(org_id)
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    Ok(row.map(Into::into))
+                }
+
+                async fn delete_webhook_endpoint(&self, org_id: &str, id: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+                    let mut tx = self.begin_write().await?;
+                    let done = sqlx::query(
+                        "UPDATE webhook_endpoints SET deleted_at = $3, active = FALSE \
+                         WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL",
+                    )
+                    .bind(org_id)
+                    .bind(id)
+                    .bind(Ts(now))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                    if done.rows_affected() == 0 {
+                        return Err(StoreError::NotFound);
+                    }
+                    sqlx::query("UPDATE webhook_deliveries SET state = 'failed', updated_at = $2 WHERE endpoint_id = $1 AND state = 'pending'")
+                        .bind(id)
+                        .bind(Ts(now))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                    tx.commit().await.map_err(map_err)
+                }
+
+                async fn create_test_event(&self, org_id: &str, endpoint_id: &str, now: DateTime<Utc>) -> Result<String, StoreError> {
+                    let event_id = $crate::ids::new_id("evt");
+                    let payload = serde_json::json!({
+                        "id": event_id, "type": "webhook.test", "created_at": now,
+                        "data": { "message": "A test event from Cadence." },
+                    });
+                    let mut tx = self.begin_write().await?;
+                    sqlx::query(
+                        "INSERT INTO webhook_events (id, org_id, type, booking_id, payload, created_at) \
+                         VALUES ($1, $2, 'webhook.test', NULL, $3, $4)",
+                    )
+                    .bind(&event_id)
+                    .bind(org_id)
+                    .bind(Json(&payload))
+                    .bind(Ts(now))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                    sqlx::query(
+                        "INSERT INTO webhook_deliveries (id, event_id, endpoint_id, state, attempts, next_attempt_at, created_at, updated_at) \
+                         VALUES ('dlv_' || substr($1, 5) || '_' || substr($2, 4), $1, $2, 'pending', 0, $3, $3, $3)",
+                    )
+                    .bind(&event_id)
+                    .bind(endpoint_id)
+                    .bind(Ts(now))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                    tx.commit().await.map_err(map_err)?;
+                    Ok(event_id)
+                }
+
+                async fn list_webhook_attempts(
+                    &self,
+                    org_id: &str,
+                    endpoint_id: &str,
+                    limit: u32,
+                ) -> Result<Vec<AttemptView>, StoreError> {
+                    let rows: Vec<AttemptRow> = sqlx::query_as(
+                        "SELECT a.id, d.event_id, e.type AS event_type, d.state AS delivery_state, a.attempted_at, \
+                         a.response_status, a.latency_ms, a.error, a.response_excerpt \
+                         FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id \
+                         JOIN webhook_events e ON e.id = d.event_id JOIN webhook_endpoints w ON w.id = d.endpoint_id \
+                         WHERE w.org_id = $1 AND w.id = $2 ORDER BY a.id DESC LIMIT $3",
+                    )
+                    .bind(org_id)
+                    .bind(endpoint_id)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    Ok(rows.into_iter().map(Into::into).collect())
+                }
+
+                async fn claim_deliveries(
+                    &self,
+                    now: DateTime<Utc>,
+                    lock_until: DateTime<Utc>,
+                    limit: u32,
+                ) -> Result<Vec<ClaimedDelivery>, StoreError> {
+                    let mut tx = self.begin_write().await?;
+                    let rows: Vec<ClaimRow> = sqlx::query_as(&format!(
+                        "SELECT d.id, d.attempts, e.id AS event_id, e.type AS event_type, e.payload, w.id AS endpoint_id, \
+                         w.url, w.secret, w.active, w.deleted_at \
+                         FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id \
+                         JOIN webhook_endpoints w ON w.id = d.endpoint_id \
+                         WHERE d.state = 'pending' AND d.next_attempt_at <= $1 \
+                         AND (d.locked_until IS NULL OR d.locked_until <= $1) \
+                         AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d2 JOIN webhook_events e2 ON e2.id = d2.event_id \
+                             WHERE d2.endpoint_id = d.endpoint_id AND d2.state = 'pending' \
+                             AND e2.booking_id = e.booking_id AND d2.event_id < d.event_id) \
+                         ORDER BY d.next_attempt_at, d.id LIMIT $2{SKIP_LOCKED}"
+                    ))
+                    .bind(Ts(now))
+                    .bind(i64::from(limit))
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                    for r in &rows {
+                        sqlx::query("UPDATE webhook_deliveries SET locked_until = $2, updated_at = $3 WHERE id = $1")
+                            .bind(&r.id)
+                            .bind(Ts(lock_until))
+                            .bind(Ts(now))
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(map_err)?;
+                    }
+                    tx.commit().await.map_err(map_err)?;
+                    Ok(rows.into_iter().map(Into::into).collect())
+                }
+
+                async fn record_attempt(&self, a: &AttemptRecord) -> Result<(), StoreError> {
+                    let (state, next_at) = match a.next {
+                        DeliveryNext::Succeeded => ("succeeded", a.attempted_at),
+                        DeliveryNext::RetryAt(at) => ("pending", at),
+                        DeliveryNext::Failed => ("failed", a.attempted_at),
+                    };
+                    let mut tx = self.begin_write().await?;
+                    sqlx::query(
+                        "INSERT INTO webhook_attempts (id, delivery_id, attempted_at, response_status, latency_ms, error, \
+                         response_excerpt) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind($crate::ids::new_id("att"))
+                    .bind(&a.delivery_id)
+                    .bind(Ts(a.attempted_at))
+                    .bind(a.response_status.map(i32::from))
+                    .bind(int(a.latency_ms))
+                    .bind(&a.error)
+                    .bind(&a.response_excerpt)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                    sqlx::query(
+                        "UPDATE webhook_deliveries SET attempts = attempts + 1, state = $2, next_attempt_at = $3, \
+                         locked_until = NULL, updated_at = $4 WHERE id = $1",
+                    )
+                    .bind(&a.delivery_id)
+                    .bind(state)
+                    .bind(Ts(next_at))
+                    .bind(Ts(a.attempted_at))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                    if let Some((endpoint_id, reason)) = &a.disable_endpoint {
+                        sqlx::query("UPDATE webhook_endpoints SET active = FALSE, disabled_reason = $2 WHERE id = $1")
+                            .bind(endpoint_id)
+                            .bind(reason)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(map_err)?;
+                    }
+                    tx.commit().await.map_err(map_err)
+                }
+            }
+        }
+    };
+}
+pub(super) use impl_webhooks_store;
