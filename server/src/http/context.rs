@@ -1,12 +1,9 @@
-//! Per-request context: the `req_…` id, the tracing span, the request log entry, and the
-//! guarantee that every error response carries the envelope.
-//!
-//! The request id lives in a task-local for the duration of the request, so an error
-//! turned into a response anywhere below (handler, extractor, fallback) can put it into
-//! the envelope without threading it through every signature.
+//! Per-request context: the `req_…` id (see [`super::request_id`]), the tracing span, the
+//! request log entry, and the guarantee that every error response carries the envelope.
 
 use crate::http::error::envelope_for_status;
 use crate::http::rate_limit::Allowance;
+use crate::http::request_id;
 use crate::http::state::AppState;
 use crate::store::RequestLogEntry;
 use axum::extract::{MatchedPath, Request, State};
@@ -16,15 +13,6 @@ use axum::response::Response;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use tracing::Instrument;
-
-tokio::task_local! {
-    static REQUEST_ID: String;
-}
-
-/// The `req_…` id of the request this task is handling, if any.
-pub fn current_request_id() -> Option<String> {
-    REQUEST_ID.try_with(Clone::clone).ok()
-}
 
 /// Who made the request, filled in by the authentication extractors and read back by the
 /// request log once the response is ready.
@@ -74,13 +62,12 @@ pub async fn request_context(State(state): State<AppState>, mut req: Request, ne
     req.extensions_mut().insert(caller.clone());
 
     let span = tracing::info_span!("request", request_id = %request_id, method = %method, route = %route);
-    let mut res = REQUEST_ID
-        .scope(request_id.clone(), async {
-            let res = next.run(req).await;
-            if needs_envelope(&res) { with_envelope(res) } else { res }
-        })
-        .instrument(span.clone())
-        .await;
+    let mut res = request_id::scope(request_id.clone(), async {
+        let res = next.run(req).await;
+        if needs_envelope(&res) { with_envelope(res) } else { res }
+    })
+    .instrument(span.clone())
+    .await;
 
     let elapsed = started.elapsed();
     if let Ok(value) = HeaderValue::from_str(&request_id) {

@@ -3,7 +3,7 @@
 //! store's [`StoreError`] become `ApiError`s here, and only here.
 
 use crate::domain::DomainError;
-use crate::http::context::current_request_id;
+use crate::http::request_id::current_request_id;
 use crate::store::StoreError;
 use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};

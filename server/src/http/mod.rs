@@ -17,8 +17,8 @@
 //! Beside the routes: [`state`] (what handlers reach), [`error`] (the one mapping of every
 //! failure to the envelope), [`extract`] (extractors that answer with the envelope),
 //! [`auth`] (API keys and sessions, scopes), [`idempotency`] (the `Idempotency-Key`
-//! wrapper), [`rate_limit`] (buckets per client and per org), [`context`] (request id,
-//! span, request log).
+//! wrapper), [`rate_limit`] (buckets per client and per org), [`context`] (span,
+//! request log; the request id in `request_id`).
 
 mod account;
 pub mod auth;
@@ -33,6 +33,7 @@ pub mod openapi;
 mod pages;
 mod public;
 pub mod rate_limit;
+mod request_id;
 mod resources;
 mod responses;
 pub mod state;
