@@ -98,13 +98,13 @@ async fn create_demo_org(store: &dyn Store) -> anyhow::Result<Org> {
                 name: "Initial consultation".into(),
                 description: "A first assessment of your complaint and a treatment plan.".into(),
                 duration_minutes: 30,
-                buffer_before_minutes: 0,
                 buffer_after_minutes: 10,
                 slot_interval_minutes: 30,
                 min_notice_minutes: 120,
                 booking_window_days: 60,
                 practitioner_ids: vec![ada, mira.clone()],
                 active: true,
+                ..NewService::default()
             },
         )
         .await?;
@@ -115,13 +115,13 @@ async fn create_demo_org(store: &dyn Store) -> anyhow::Result<Org> {
                 name: "Sports massage".into(),
                 description: "Deep-tissue massage for recovery and mobility.".into(),
                 duration_minutes: 60,
-                buffer_before_minutes: 0,
                 buffer_after_minutes: 15,
                 slot_interval_minutes: 30,
                 min_notice_minutes: 240,
                 booking_window_days: 60,
                 practitioner_ids: vec![jonas, mira],
                 active: true,
+                ..NewService::default()
             },
         )
         .await?;

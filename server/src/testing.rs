@@ -147,15 +147,13 @@ pub async fn seed_org(store: &dyn Store, slug: &str, timezone: &str) -> SeededOr
     }
     let service = |name: &str, duration, after, pracs: Vec<String>| NewService {
         name: name.into(),
-        description: String::new(),
         duration_minutes: duration,
-        buffer_before_minutes: 0,
         buffer_after_minutes: after,
         slot_interval_minutes: 30,
-        min_notice_minutes: 0,
         booking_window_days: 400,
         practitioner_ids: pracs,
         active: true,
+        ..NewService::default()
     };
     let consultation =
         store.create_service(&org.id, &service("Consultation", 30, 10, ids.clone())).await.unwrap();

@@ -1035,15 +1035,13 @@ async fn date_overrides_reach_availability(backend: Backend) {
     let cleo = c.app.store.create_practitioner(&c.a.org.id, &p).await.unwrap();
     let svc = NewService {
         name: "Solo".into(),
-        description: String::new(),
         duration_minutes: 60,
-        buffer_before_minutes: 0,
         buffer_after_minutes: 0,
         slot_interval_minutes: 60,
-        min_notice_minutes: 0,
         booking_window_days: 90,
         practitioner_ids: vec![cleo],
         active: true,
+        ..NewService::default()
     };
     let solo = c.app.store.create_service(&c.a.org.id, &svc).await.unwrap();
     assert!(c.slots(&solo, None, off).await.is_empty(), "a day off");

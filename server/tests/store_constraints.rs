@@ -209,15 +209,13 @@ async fn fixture(backend: Backend) -> Fixture {
 fn service(practitioner_ids: Vec<String>) -> NewService {
     NewService {
         name: "Consultation".into(),
-        description: String::new(),
         duration_minutes: 30,
-        buffer_before_minutes: 0,
         buffer_after_minutes: 10,
         slot_interval_minutes: 30,
-        min_notice_minutes: 0,
         booking_window_days: 60,
         practitioner_ids,
         active: true,
+        ..NewService::default()
     }
 }
 
