@@ -1,20 +1,24 @@
 //! The booking widget: a Leptos client-side app served by the cadence server at `/{slug}`
-//! and embedded elsewhere through `embed.js`. `app` is the frame, `flow` the booking steps,
-//! `pick` the calendar and times, `manage` one booking's page; `api` calls the public
-//! surface and `remote` keeps its answers in signals; `clock` formats times with the
-//! browser's Intl API, `host` talks to an embedding page; `calendar` and `form` are the
-//! pure, unit-tested logic.
+//! and embedded elsewhere through `embed.js`. From the top down: `app` is the frame (org,
+//! brand, which screen); `manage` one booking's page; `flow` the booking steps, with `pick`
+//! (calendar and times) and `details` (the form, sending it, the confirmation); `status`
+//! the loading and failure views every screen shows; `api` calls the public surface and
+//! `remote` keeps its answers in signals; `clock` formats times with the browser's Intl
+//! API, `host` talks to an embedding page; `calendar` and `form` are the pure, unit-tested
+//! logic.
 
 mod api;
 mod app;
 mod calendar;
 mod clock;
+mod details;
 mod flow;
 mod form;
 mod host;
 mod manage;
 mod pick;
 mod remote;
+mod status;
 
 #[cfg(all(not(target_feature = "atomics"), target_family = "wasm"))]
 #[global_allocator]

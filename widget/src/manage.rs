@@ -2,10 +2,10 @@
 //! cancel it, or move it to another time.
 
 use crate::api::{self, Failure};
-use crate::app::{failed, loading};
 use crate::clock;
 use crate::flow::{BookingFlow, Reschedule};
 use crate::remote::{Remote, request};
+use crate::status::{failed, loading};
 use cadence_shared::{Booking, BookingStatus, PublicOrg};
 use leptos::prelude::*;
 use leptos::task::spawn_local;

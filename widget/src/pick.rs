@@ -4,10 +4,10 @@
 //! leaves it with the next Tab; the arrow keys, Home and End move between open days
 //! (`calendar::step_day`) or times (`calendar::step_index`); Enter or Space picks.
 
-use crate::app::failed;
 use crate::calendar::{self, Month, day_label, parse_ymd, step_day, step_index};
 use crate::clock;
 use crate::remote::Remote;
+use crate::status::failed;
 use cadence_shared::Slot;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use leptos::prelude::*;
@@ -137,7 +137,7 @@ pub fn calendar(choice: Choice, slots: Remote<Vec<Slot>>) -> impl IntoView {
     };
     let status = move || {
         if slots.loading() {
-            Some(crate::app::loading("Finding open times…"))
+            Some(crate::status::loading("Finding open times…"))
         } else if let Some(f) = slots.failure() {
             Some(failed(&f, move || slots.reload()))
         } else {
