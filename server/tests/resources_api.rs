@@ -13,6 +13,7 @@ cadence_server::both_backends!(
     customers_list_counts_bookings_and_detail_shows_them,
     org_can_be_read_and_updated,
     another_orgs_key_gets_404_on_every_id_route,
+    unknown_ids_are_404_naming_what_is_missing,
 );
 
 struct Ctx {
@@ -360,5 +361,48 @@ async fn another_orgs_key_gets_404_on_every_id_route(backend: Backend) {
     let (_, bk2) =
         c.json(Method::GET, &format!("/api/v1/bookings/{}", bk["id"].as_str().unwrap()), None).await;
     assert_eq!(bk2["status"], "confirmed");
+    c.app.stop().await;
+}
+
+/// Each refusal names the kind of thing that is missing, whichever floor noticed it (the
+/// handler's lookup, the domain's, or the store's write that found no row).
+async fn unknown_ids_are_404_naming_what_is_missing(backend: Backend) {
+    let c = ctx(backend).await;
+    let cases = [
+        (Method::PATCH, "/api/v1/services/svc_nope", Some(json!({"name": "X"})), "Service not found."),
+        (Method::DELETE, "/api/v1/services/svc_nope", None, "Service not found."),
+        (
+            Method::PATCH,
+            "/api/v1/practitioners/prac_nope",
+            Some(json!({"name": "X"})),
+            "Practitioner not found.",
+        ),
+        (Method::DELETE, "/api/v1/practitioners/prac_nope", None, "Practitioner not found."),
+        (Method::POST, "/api/v1/bookings/bk_nope/cancel", None, "Booking not found."),
+        (
+            Method::POST,
+            "/api/v1/bookings/bk_nope/reschedule",
+            Some(json!({"start": in_days(3, 10)})),
+            "Booking not found.",
+        ),
+        (Method::DELETE, "/api/v1/webhooks/wh_nope", None, "Webhook not found."),
+        (Method::GET, "/api/v1/customers/cus_nope", None, "Customer not found."),
+    ];
+    for (method, path, body, message) in cases {
+        let (status, err) = c.json(method.clone(), path, body).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}: {err}");
+        assert_eq!(err["error"]["code"], "resource_not_found", "{method} {path}");
+        assert_eq!(err["error"]["message"], message, "{method} {path}");
+    }
+    let res = c
+        .app
+        .client
+        .get(c.app.url("/api/v1/public/orgs/clinic-a/practitioners?service_id=svc_nope"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let err: Value = res.json().await.unwrap();
+    assert_eq!(err["error"]["message"], "Service svc_nope not found.");
     c.app.stop().await;
 }

@@ -1,12 +1,14 @@
-//! People who run orgs: passwords (Argon2id), sessions (random tokens, stored hashed,
-//! expiring), and signup rules.
+//! People who run orgs: signup, passwords (Argon2id), sessions (random tokens, stored
+//! hashed, expiring), and the rules for the API keys they create.
 
-use crate::domain::DomainError;
-use crate::keys::{hash_secret, random_token};
-use crate::model::SessionRecord;
-use crate::store::Store;
+use crate::domain::validation::{check_branding, check_slug, check_timezone};
+use crate::domain::{DomainError, input};
+use crate::keys::{ALL_SCOPES, generate_api_key, hash_secret, random_token};
+use crate::model::{NewApiKey, NewOrg, NewUser, Org, SessionRecord, UserRecord};
+use crate::store::{Store, StoreError};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use cadence_shared::{CreateApiKeyRequest, SignupRequest, UpdateOrgRequest};
 use chrono::{DateTime, Duration, Utc};
 use std::sync::LazyLock;
 
@@ -94,6 +96,139 @@ pub fn slugify(name: &str) -> String {
 /// Whether a session has run out.
 pub fn expired(session: &SessionRecord, now: DateTime<Utc>) -> bool {
     session.expires_at <= now
+}
+
+/// Creates the person and the org they own from a signup: 422 naming a bad field, 409
+/// `email_taken` or `slug_taken`, or `account_conflict` when a concurrent signup took
+/// either between the checks and the insert. Without `org_slug` the slug comes from the
+/// org's name (`park-physio`, then `park-physio-2`, …).
+pub async fn sign_up(store: &dyn Store, req: SignupRequest) -> Result<(UserRecord, Org), DomainError> {
+    let email = input::email("email", &req.email)?;
+    check_password("password", &req.password)?;
+    let display_name = input::text("display_name", Some(&req.display_name), 100)?.ok_or_else(|| {
+        DomainError::invalid("missing_field", "display_name", "'display_name' must not be empty.")
+    })?;
+    let org_name = input::text("org_name", Some(&req.org_name), 200)?
+        .ok_or_else(|| DomainError::invalid("missing_field", "org_name", "'org_name' must not be empty."))?;
+    check_timezone(&req.timezone).map_err(|m| DomainError::invalid("invalid_timezone", "timezone", m))?;
+    if store.find_user_by_email(&email).await?.is_some() {
+        return Err(DomainError::conflict(
+            "email_taken",
+            "An account with this e-mail address exists; log in instead.",
+        ));
+    }
+    let slug = match &req.org_slug {
+        Some(slug) => {
+            check_slug(slug).map_err(|m| DomainError::invalid("invalid_slug", "org_slug", m))?;
+            if store.find_org_by_slug(slug).await?.is_some() {
+                return Err(DomainError::conflict("slug_taken", "That org slug is taken; choose another."));
+            }
+            slug.clone()
+        }
+        None => free_slug(store, &org_name).await?,
+    };
+    let user = NewUser { email, password_hash: hash_password(req.password).await?, display_name };
+    let org = NewOrg { slug, name: org_name, timezone: req.timezone, branding: Default::default() };
+    store.create_account(&user, &org).await.map_err(|e| match e {
+        StoreError::Conflict(_) => {
+            DomainError::conflict("account_conflict", "The e-mail address or org slug was just taken.")
+        }
+        other => other.into(),
+    })
+}
+
+/// A slug from the org name that no org has yet.
+async fn free_slug(store: &dyn Store, name: &str) -> Result<String, DomainError> {
+    let base = slugify(name);
+    let base =
+        if check_slug(&base).is_ok() { base } else { format!("org-{base}").trim_end_matches('-').to_owned() };
+    for n in 0..20 {
+        let candidate = if n == 0 { base.clone() } else { format!("{base}-{}", n + 1) };
+        if check_slug(&candidate).is_ok() && store.find_org_by_slug(&candidate).await?.is_none() {
+            return Ok(candidate);
+        }
+    }
+    Ok(format!("{base}-{}", &crate::ids::new_id("x")[20..]).to_lowercase())
+}
+
+/// The key to store for a request to create one, and the plain key to show once: a name,
+/// known scopes (all when none are asked for), an expiry in the future if any.
+pub fn new_api_key(
+    org_id: &str,
+    created_by: &str,
+    req: CreateApiKeyRequest,
+) -> Result<(NewApiKey, String), DomainError> {
+    let name = input::text("name", Some(&req.name), 100)?
+        .ok_or_else(|| DomainError::invalid("missing_field", "name", "Give the key a name."))?;
+    let scopes = match req.scopes {
+        None => ALL_SCOPES.iter().map(|s| s.to_string()).collect(),
+        Some(scopes) => {
+            if let Some(bad) = scopes.iter().find(|s| !ALL_SCOPES.contains(&s.as_str())) {
+                return Err(DomainError::invalid(
+                    "unknown_scope",
+                    "scopes",
+                    format!("'{bad}' is not a scope; known scopes: {}.", ALL_SCOPES.join(", ")),
+                ));
+            }
+            if scopes.is_empty() {
+                return Err(DomainError::invalid(
+                    "missing_field",
+                    "scopes",
+                    "A key needs at least one scope.",
+                ));
+            }
+            scopes
+        }
+    };
+    let expires_at = req.expires_at.as_deref().map(|raw| input::instant("expires_at", raw)).transpose()?;
+    if expires_at.is_some_and(|at| at <= crate::clock::now()) {
+        return Err(DomainError::invalid("in_the_past", "expires_at", "'expires_at' must be in the future."));
+    }
+    let key = generate_api_key();
+    let new = NewApiKey {
+        org_id: org_id.to_owned(),
+        name,
+        key_hash: key.hash,
+        key_prefix: key.display,
+        scopes,
+        created_by: Some(created_by.to_owned()),
+        expires_at,
+    };
+    Ok((new, key.plain))
+}
+
+/// Changes the org's name, timezone or branding (the fields `patch` names).
+pub async fn update_org(store: &dyn Store, org: &Org, patch: &UpdateOrgRequest) -> Result<Org, DomainError> {
+    let name = match &patch.name {
+        Some(n) => input::text("name", Some(n), 200)?
+            .ok_or_else(|| DomainError::invalid("missing_field", "name", "'name' must not be empty."))?,
+        None => org.name.clone(),
+    };
+    let timezone = patch.timezone.clone().unwrap_or_else(|| org.timezone.clone());
+    check_timezone(&timezone).map_err(|m| DomainError::invalid("invalid_timezone", "timezone", m))?;
+    let branding = patch.branding.clone().unwrap_or_else(|| org.branding.clone());
+    check_branding(&branding)?;
+    Ok(store.update_org(&org.id, &name, &timezone, &branding).await?)
+}
+
+/// Sets a new password once the current one is confirmed; every other session ends.
+pub async fn change_password(
+    store: &dyn Store,
+    user: &UserRecord,
+    session_id: &str,
+    current: String,
+    new: String,
+) -> Result<(), DomainError> {
+    if !verify_password(current, Some(user.password_hash.clone())).await {
+        return Err(DomainError::invalid(
+            "wrong_password",
+            "current_password",
+            "The current password is wrong.",
+        ));
+    }
+    check_password("new_password", &new)?;
+    let hash = hash_password(new).await?;
+    Ok(store.set_password(&user.id, &hash, session_id).await?)
 }
 
 #[cfg(test)]

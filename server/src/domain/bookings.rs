@@ -20,9 +20,20 @@ fn slot_not_open() -> DomainError {
 }
 
 fn slot_taken() -> DomainError {
-    DomainError::Conflict {
-        code: "slot_taken",
-        message: "That time was just taken by another booking.".into(),
+    DomainError::conflict("slot_taken", "That time was just taken by another booking.")
+}
+
+fn cancelled() -> DomainError {
+    DomainError::conflict("booking_cancelled", "The booking is cancelled and cannot be rescheduled.")
+}
+
+/// What a refused booking write means to the caller.
+fn refused(err: StoreError) -> DomainError {
+    match err {
+        StoreError::Overlap => slot_taken(),
+        StoreError::NotFound => DomainError::not_found("Booking"),
+        StoreError::Cancelled => cancelled(),
+        other => other.into(),
     }
 }
 
@@ -84,7 +95,7 @@ pub async fn create(
             Ok(booking) => return Ok(Created { booking, manage_token }),
             // A concurrent booking took this practitioner first: try the next free one.
             Err(StoreError::Overlap) => continue,
-            Err(other) => return Err(other.into()),
+            Err(other) => return Err(refused(other)),
         }
     }
     Err(slot_taken())
@@ -104,7 +115,7 @@ pub async fn reschedule(
     let current =
         store.get_booking(&org.id, booking_id).await?.ok_or_else(|| DomainError::not_found("Booking"))?;
     if current.status == cadence_shared::BookingStatus::Cancelled {
-        return Err(StoreError::Cancelled.into());
+        return Err(cancelled());
     }
     let start = input::instant("start", &req.start)?;
     let service = find_service(store, org, &current.service_id, Surface::OrgApi).await?;
@@ -133,7 +144,7 @@ pub async fn reschedule(
         match store.reschedule_booking(&org.id, booking_id, &to, idem).await {
             Ok(booking) => return Ok(booking),
             Err(StoreError::Overlap) => continue,
-            Err(other) => return Err(other.into()),
+            Err(other) => return Err(refused(other)),
         }
     }
     Err(slot_taken())
@@ -148,7 +159,8 @@ pub async fn cancel(
     idem: Option<IdempotencyRef<'_>>,
 ) -> Result<BookingRecord, DomainError> {
     let reason = input::text("reason", reason, 500)?;
-    Ok(store.cancel_booking(&org.id, booking_id, reason.as_deref(), crate::clock::now(), idem).await?)
+    let now = crate::clock::now();
+    store.cancel_booking(&org.id, booking_id, reason.as_deref(), now, idem).await.map_err(refused)
 }
 
 /// Free practitioners, least loaded first.

@@ -1,9 +1,11 @@
-//! What an org offers: validation of services and practitioners, and PATCH merging.
-//! Every refusal is a 422 naming the field at fault.
+//! What an org offers: services and practitioners, created, changed (PATCH merges into
+//! what is stored) and deleted. Invalid input is refused naming the field at fault;
+//! deleting what upcoming bookings still need is refused too (deactivate it instead).
 
 use crate::domain::validation::check_timezone;
 use crate::domain::{DomainError, input};
 use crate::model::{NewPractitioner, NewService, PractitionerRecord, ServiceRecord};
+use crate::store::{Store, StoreError};
 use cadence_shared::schedule::first_invalid_interval;
 use cadence_shared::{
     CreatePractitionerRequest, CreateServiceRequest, DateOverride, UpdatePractitionerRequest,
@@ -88,7 +90,7 @@ impl ServiceDraft {
     }
 }
 
-pub fn new_service(req: &CreateServiceRequest, practitioners: &[String]) -> Result<NewService, DomainError> {
+fn new_service(req: &CreateServiceRequest, practitioners: &[String]) -> Result<NewService, DomainError> {
     ServiceDraft {
         name: req.name.clone(),
         description: req.description.clone(),
@@ -104,7 +106,7 @@ pub fn new_service(req: &CreateServiceRequest, practitioners: &[String]) -> Resu
     .validate(practitioners)
 }
 
-pub fn patched_service(
+fn patched_service(
     current: &ServiceRecord,
     p: &UpdateServiceRequest,
     practitioners: &[String],
@@ -185,7 +187,7 @@ fn practitioner(
     })
 }
 
-pub fn new_practitioner(r: &CreatePractitionerRequest) -> Result<NewPractitioner, DomainError> {
+fn new_practitioner(r: &CreatePractitionerRequest) -> Result<NewPractitioner, DomainError> {
     practitioner(
         &r.name,
         r.email.as_deref(),
@@ -196,7 +198,7 @@ pub fn new_practitioner(r: &CreatePractitionerRequest) -> Result<NewPractitioner
     )
 }
 
-pub fn patched_practitioner(
+fn patched_practitioner(
     current: &PractitionerRecord,
     p: &UpdatePractitionerRequest,
 ) -> Result<NewPractitioner, DomainError> {
@@ -210,4 +212,115 @@ pub fn patched_practitioner(
         p.date_overrides.as_deref().unwrap_or(&current.date_overrides),
         p.active.unwrap_or(current.active),
     )
+}
+
+/// Creates a service; the practitioners it names must be the org's.
+pub async fn create_service(
+    store: &dyn Store,
+    org_id: &str,
+    req: &CreateServiceRequest,
+) -> Result<ServiceRecord, DomainError> {
+    let new = new_service(req, &practitioner_ids(store, org_id).await?)?;
+    let id = store.create_service(org_id, &new).await?;
+    store.get_service(org_id, &id).await?.ok_or_else(|| DomainError::not_found("Service"))
+}
+
+/// Changes the fields `patch` names; the rest stay as stored.
+pub async fn update_service(
+    store: &dyn Store,
+    org_id: &str,
+    id: &str,
+    patch: &UpdateServiceRequest,
+) -> Result<ServiceRecord, DomainError> {
+    let current = store.get_service(org_id, id).await?.ok_or_else(|| DomainError::not_found("Service"))?;
+    let new = patched_service(&current, patch, &practitioner_ids(store, org_id).await?)?;
+    store.update_service(org_id, id, &new).await.map_err(|e| refused("service", "Service", e))
+}
+
+/// Hides a service; refused while it has upcoming confirmed bookings.
+pub async fn delete_service(store: &dyn Store, org_id: &str, id: &str) -> Result<(), DomainError> {
+    let now = crate::clock::now();
+    store.delete_service(org_id, id, now).await.map_err(|e| refused("service", "Service", e))
+}
+
+pub async fn create_practitioner(
+    store: &dyn Store,
+    org_id: &str,
+    req: &CreatePractitionerRequest,
+) -> Result<PractitionerRecord, DomainError> {
+    let id = store.create_practitioner(org_id, &new_practitioner(req)?).await?;
+    store.get_practitioner(org_id, &id).await?.ok_or_else(|| DomainError::not_found("Practitioner"))
+}
+
+/// Changes the fields `patch` names; the rest stay as stored.
+pub async fn update_practitioner(
+    store: &dyn Store,
+    org_id: &str,
+    id: &str,
+    patch: &UpdatePractitionerRequest,
+) -> Result<PractitionerRecord, DomainError> {
+    let not_found = || DomainError::not_found("Practitioner");
+    let current = store.get_practitioner(org_id, id).await?.ok_or_else(not_found)?;
+    let new = patched_practitioner(&current, patch)?;
+    store.update_practitioner(org_id, id, &new).await.map_err(|e| refused("practitioner", "Practitioner", e))
+}
+
+/// Hides a practitioner and unlinks them from services; refused while they have upcoming
+/// confirmed bookings.
+pub async fn delete_practitioner(store: &dyn Store, org_id: &str, id: &str) -> Result<(), DomainError> {
+    let now = crate::clock::now();
+    store.delete_practitioner(org_id, id, now).await.map_err(|e| refused("practitioner", "Practitioner", e))
+}
+
+/// Ids of the org's practitioners, for checking `practitioner_ids`.
+async fn practitioner_ids(store: &dyn Store, org_id: &str) -> Result<Vec<String>, DomainError> {
+    Ok(store.list_practitioners(org_id).await?.into_iter().map(|p| p.id).collect())
+}
+
+/// What a refused change of a `what` (`Service` in messages) means to the caller.
+fn refused(what: &str, title: &str, err: StoreError) -> DomainError {
+    match err {
+        StoreError::NotFound => DomainError::not_found(title),
+        StoreError::InUse => DomainError::conflict(
+            "has_upcoming_bookings",
+            format!("This {what} has upcoming confirmed bookings; deactivate it (active: false) instead."),
+        ),
+        other => other.into(),
+    }
+}
+
+/// The services customers can book: active ones, each with only its active practitioners.
+pub async fn bookable_services(store: &dyn Store, org_id: &str) -> Result<Vec<ServiceRecord>, DomainError> {
+    let active: Vec<String> =
+        store.list_practitioners(org_id).await?.into_iter().filter(|p| p.active).map(|p| p.id).collect();
+    let mut services: Vec<ServiceRecord> =
+        store.list_services(org_id).await?.into_iter().filter(|s| s.active).collect();
+    for s in &mut services {
+        s.practitioner_ids.retain(|p| active.contains(p));
+    }
+    Ok(services)
+}
+
+/// The practitioners customers can book: active ones (only those offering `service_id`, which
+/// must be an active service), each with only their active services.
+pub async fn bookable_practitioners(
+    store: &dyn Store,
+    org_id: &str,
+    service_id: Option<&str>,
+) -> Result<Vec<PractitionerRecord>, DomainError> {
+    let active: Vec<String> =
+        store.list_services(org_id).await?.into_iter().filter(|s| s.active).map(|s| s.id).collect();
+    if let Some(id) = service_id.filter(|id| !active.iter().any(|s| s == id)) {
+        return Err(DomainError::NotFound { message: format!("Service {id} not found.") });
+    }
+    let mut practitioners: Vec<PractitionerRecord> = store
+        .list_practitioners(org_id)
+        .await?
+        .into_iter()
+        .filter(|p| p.active && service_id.is_none_or(|id| p.service_ids.iter().any(|s| s == id)))
+        .collect();
+    for p in &mut practitioners {
+        p.service_ids.retain(|s| active.contains(s));
+    }
+    Ok(practitioners)
 }

@@ -1,8 +1,9 @@
-//! Which webhook endpoints an org may register: an allowed URL (see `webhooks::ssrf`), at
-//! least one known event type or `["*"]`, and a short description.
+//! Which webhook endpoints an org may register (an allowed URL, see `webhooks::ssrf`; at
+//! least one known event type or `["*"]`; a short description), and their removal.
 
 use crate::domain::{DomainError, input};
 use crate::model::NewWebhookEndpoint;
+use crate::store::{Store, StoreError};
 use crate::webhooks::{EVENT_TYPES, new_secret, ssrf};
 use cadence_shared::CreateWebhookRequest;
 
@@ -38,5 +39,13 @@ pub fn new_endpoint(
         events,
         description: input::text("description", req.description.as_deref(), 500)?,
         secret: new_secret(),
+    })
+}
+
+/// Deletes an endpoint; its pending deliveries fail.
+pub async fn delete_endpoint(store: &dyn Store, org_id: &str, id: &str) -> Result<(), DomainError> {
+    store.delete_webhook_endpoint(org_id, id, crate::clock::now()).await.map_err(|e| match e {
+        StoreError::NotFound => DomainError::not_found("Webhook"),
+        other => other.into(),
     })
 }

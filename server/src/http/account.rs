@@ -1,18 +1,13 @@
 //! The account API: signup, login, sessions, passwords (`/api/v1/auth/…`) and the org's API
 //! keys (`/api/v1/api-keys`), for people with a session token.
 
-use crate::domain::accounts::{self, check_password, slugify};
-use crate::domain::input;
-use crate::domain::validation::{check_slug, check_timezone};
+use crate::domain::accounts;
 use crate::http::auth::SessionAuth;
 use crate::http::error::ApiError;
 use crate::http::extract::{AppJson, AppPath, AppQuery};
 use crate::http::openapi::AccountErrors;
 use crate::http::responses::{PageQuery, page_by_id};
 use crate::http::state::AppState;
-use crate::keys::{ALL_SCOPES, generate_api_key};
-use crate::model::{NewApiKey, NewOrg, NewUser};
-use crate::store::StoreError;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -36,10 +31,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(revoke_key))
 }
 
-fn conflict(code: &'static str, message: &str) -> ApiError {
-    ApiError::Conflict { code, message: message.to_owned() }
-}
-
 /// `POST /auth/signup` → 201: the person, the org they own, and a session.
 #[utoipa::path(post, path = "/api/v1/auth/signup", tag = "account", request_body = SignupRequest, responses((status = 201, body = SessionResponse), (status = 409, body = ErrorBody, description = "email_taken, slug_taken"), AccountErrors))]
 async fn signup(
@@ -47,36 +38,7 @@ async fn signup(
     AppJson(req): AppJson<SignupRequest>,
 ) -> Result<(StatusCode, Json<SessionResponse>), ApiError> {
     let store = state.store.as_ref();
-    let email = input::email("email", &req.email)?;
-    check_password("password", &req.password)?;
-    let display_name = input::text("display_name", Some(&req.display_name), 100)?.ok_or_else(|| {
-        ApiError::invalid("missing_field", "display_name", "'display_name' must not be empty.")
-    })?;
-    let org_name = input::text("org_name", Some(&req.org_name), 200)?
-        .ok_or_else(|| ApiError::invalid("missing_field", "org_name", "'org_name' must not be empty."))?;
-    check_timezone(&req.timezone).map_err(|m| ApiError::invalid("invalid_timezone", "timezone", m))?;
-    if store.find_user_by_email(&email).await?.is_some() {
-        return Err(conflict("email_taken", "An account with this e-mail address exists; log in instead."));
-    }
-    let slug = match &req.org_slug {
-        Some(slug) => {
-            check_slug(slug).map_err(|m| ApiError::invalid("invalid_slug", "org_slug", m))?;
-            if store.find_org_by_slug(slug).await?.is_some() {
-                return Err(conflict("slug_taken", "That org slug is taken; choose another."));
-            }
-            slug.clone()
-        }
-        None => free_slug(&state, &org_name).await?,
-    };
-    let user = NewUser { email, password_hash: accounts::hash_password(req.password).await?, display_name };
-    let org = NewOrg { slug, name: org_name, timezone: req.timezone, branding: Default::default() };
-    let (user, org) = store.create_account(&user, &org).await.map_err(|e| match e {
-        // A concurrent signup took the e-mail or the slug between the checks and the insert.
-        StoreError::Conflict(_) => {
-            conflict("account_conflict", "The e-mail address or org slug was just taken.")
-        }
-        other => other.into(),
-    })?;
+    let (user, org) = accounts::sign_up(store, req).await?;
     let (token, session) = accounts::start_session(store, &user.id).await?;
     let body = SessionResponse {
         token,
@@ -85,20 +47,6 @@ async fn signup(
         org: Org::from(&org),
     };
     Ok((StatusCode::CREATED, Json(body)))
-}
-
-/// A slug from the org name that no org has yet.
-async fn free_slug(state: &AppState, name: &str) -> Result<String, ApiError> {
-    let base = slugify(name);
-    let base =
-        if check_slug(&base).is_ok() { base } else { format!("org-{base}").trim_end_matches('-').to_owned() };
-    for n in 0..20 {
-        let candidate = if n == 0 { base.clone() } else { format!("{base}-{}", n + 1) };
-        if check_slug(&candidate).is_ok() && state.store.find_org_by_slug(&candidate).await?.is_none() {
-            return Ok(candidate);
-        }
-    }
-    Ok(format!("{base}-{}", &crate::ids::new_id("x")[20..]).to_lowercase())
 }
 
 /// `POST /auth/login` → 200 with a new session; one answer for unknown e-mail and wrong
@@ -147,16 +95,8 @@ async fn change_password(
     auth: SessionAuth,
     AppJson(req): AppJson<ChangePasswordRequest>,
 ) -> Result<StatusCode, ApiError> {
-    if !accounts::verify_password(req.current_password, Some(auth.user.password_hash.clone())).await {
-        return Err(ApiError::invalid(
-            "wrong_password",
-            "current_password",
-            "The current password is wrong.",
-        ));
-    }
-    check_password("new_password", &req.new_password)?;
-    let hash = accounts::hash_password(req.new_password).await?;
-    state.store.set_password(&auth.user.id, &hash, &auth.session.id).await?;
+    let (current, new) = (req.current_password, req.new_password);
+    accounts::change_password(state.store.as_ref(), &auth.user, &auth.session.id, current, new).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -177,42 +117,9 @@ async fn create_key(
     auth: SessionAuth,
     AppJson(req): AppJson<CreateApiKeyRequest>,
 ) -> Result<(StatusCode, Json<ApiKey>), ApiError> {
-    let name = input::text("name", Some(&req.name), 100)?
-        .ok_or_else(|| ApiError::invalid("missing_field", "name", "Give the key a name."))?;
-    let scopes = match req.scopes {
-        None => ALL_SCOPES.iter().map(|s| s.to_string()).collect(),
-        Some(scopes) => {
-            if let Some(bad) = scopes.iter().find(|s| !ALL_SCOPES.contains(&s.as_str())) {
-                return Err(ApiError::invalid(
-                    "unknown_scope",
-                    "scopes",
-                    format!("'{bad}' is not a scope; known scopes: {}.", ALL_SCOPES.join(", ")),
-                ));
-            }
-            if scopes.is_empty() {
-                return Err(ApiError::invalid("missing_field", "scopes", "A key needs at least one scope."));
-            }
-            scopes
-        }
-    };
-    let expires_at = req.expires_at.as_deref().map(|raw| input::instant("expires_at", raw)).transpose()?;
-    if expires_at.is_some_and(|at| at <= crate::clock::now()) {
-        return Err(ApiError::invalid("in_the_past", "expires_at", "'expires_at' must be in the future."));
-    }
-    let key = generate_api_key();
-    let record = state
-        .store
-        .create_api_key(&NewApiKey {
-            org_id: auth.org.id.clone(),
-            name,
-            key_hash: key.hash,
-            key_prefix: key.display,
-            scopes,
-            created_by: Some(auth.user.id.clone()),
-            expires_at,
-        })
-        .await?;
-    Ok((StatusCode::CREATED, Json(ApiKey { plain_key: Some(key.plain), ..ApiKey::from(&record) })))
+    let (new, plain_key) = accounts::new_api_key(&auth.org.id, &auth.user.id, req)?;
+    let record = state.store.create_api_key(&new).await?;
+    Ok((StatusCode::CREATED, Json(ApiKey { plain_key: Some(plain_key), ..ApiKey::from(&record) })))
 }
 
 /// `DELETE /api-keys/{id}` → 204; the key stops working on the next request.

@@ -97,18 +97,12 @@ impl ApiError {
     }
 }
 
+/// A store failure the domain did not turn into a decision: a row that vanished is a 404,
+/// anything else a bug or an outage (500, logged).
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
-            StoreError::Overlap => ApiError::Conflict {
-                code: "slot_taken",
-                message: "That time was just taken by another booking.".into(),
-            },
-            StoreError::NotFound => ApiError::not_found("Booking"),
-            StoreError::Cancelled => ApiError::Conflict {
-                code: "booking_cancelled",
-                message: "The booking is cancelled and cannot be rescheduled.".into(),
-            },
+            StoreError::NotFound => ApiError::NotFound { message: "Not found.".into() },
             other => ApiError::Internal(other.into()),
         }
     }

@@ -1,8 +1,8 @@
 //! The keyless public booking surface, `/api/v1/public/…`: safe for browsers, CORS open.
 //! Inactive services and practitioners are invisible here.
 
-use crate::domain::bookings;
 use crate::domain::scheduling::{self, Surface};
+use crate::domain::{bookings, catalog};
 use crate::http::bookings::AvailabilityQuery;
 use crate::http::context::{Caller, ClientIp};
 use crate::http::error::ApiError;
@@ -80,26 +80,8 @@ async fn services(
     AppPath(slug): AppPath<String>,
 ) -> Result<Json<Page<PublicService>>, ApiError> {
     let org = org(&state, &caller, &slug).await?;
-    let active: Vec<String> = state
-        .store
-        .list_practitioners(&org.id)
-        .await?
-        .into_iter()
-        .filter(|p| p.active)
-        .map(|p| p.id)
-        .collect();
-    let data = state
-        .store
-        .list_services(&org.id)
-        .await?
-        .into_iter()
-        .filter(|s| s.active)
-        .map(|s| {
-            let mut public = PublicService::from(&s);
-            public.practitioner_ids.retain(|p| active.contains(p));
-            public
-        })
-        .collect();
+    let services = catalog::bookable_services(state.store.as_ref(), &org.id).await?;
+    let data = services.iter().map(PublicService::from).collect();
     Ok(Json(Page { data, has_more: false, next_cursor: None }))
 }
 
@@ -118,23 +100,9 @@ async fn practitioners(
     AppQuery(q): AppQuery<PractitionerQuery>,
 ) -> Result<Json<Page<PublicPractitioner>>, ApiError> {
     let org = org(&state, &caller, &slug).await?;
-    let active_services: Vec<String> =
-        state.store.list_services(&org.id).await?.into_iter().filter(|s| s.active).map(|s| s.id).collect();
-    if let Some(id) = q.service_id.as_deref().filter(|id| !active_services.iter().any(|s| s == id)) {
-        return Err(ApiError::NotFound { message: format!("Service {id} not found.") });
-    }
-    let data = state
-        .store
-        .list_practitioners(&org.id)
-        .await?
-        .into_iter()
-        .filter(|p| p.active && q.service_id.as_ref().is_none_or(|id| p.service_ids.contains(id)))
-        .map(|p| {
-            let mut public = PublicPractitioner::from(&p);
-            public.service_ids.retain(|s| active_services.contains(s));
-            public
-        })
-        .collect();
+    let store = state.store.as_ref();
+    let practitioners = catalog::bookable_practitioners(store, &org.id, q.service_id.as_deref()).await?;
+    let data = practitioners.iter().map(PublicPractitioner::from).collect();
     Ok(Json(Page { data, has_more: false, next_cursor: None }))
 }
 

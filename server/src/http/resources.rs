@@ -1,6 +1,6 @@
 //! Org API resources: services, practitioners, customers, and the org itself.
 
-use crate::domain::{catalog, input, validation};
+use crate::domain::{accounts, catalog};
 use crate::http::auth::{
     CustomersRead, OrgRead, OrgWrite, PractitionersRead, PractitionersWrite, Scoped, ServicesRead,
     ServicesWrite,
@@ -11,7 +11,6 @@ use crate::http::openapi::OrgApiErrors;
 use crate::http::responses::{PageQuery, check_limit, page_by_id};
 use crate::http::state::AppState;
 use crate::model::BookingFilter;
-use crate::store::StoreError;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -34,20 +33,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_org, update_org))
 }
 
-fn in_use(what: &str) -> ApiError {
-    ApiError::Conflict {
-        code: "has_upcoming_bookings",
-        message: format!(
-            "This {what} has upcoming confirmed bookings; deactivate it (active: false) instead."
-        ),
-    }
-}
-
-/// Ids of the org's practitioners, for checking `practitioner_ids`.
-async fn practitioner_ids(state: &AppState, org_id: &str) -> Result<Vec<String>, ApiError> {
-    Ok(state.store.list_practitioners(org_id).await?.into_iter().map(|p| p.id).collect())
-}
-
 #[utoipa::path(get, path = "/api/v1/services", tag = "resources", security(("api_key" = [])), params(PageQuery), responses((status = 200, body = Page<Service>, description = "Newest first"), OrgApiErrors))]
 async fn list_services(
     State(state): State<AppState>,
@@ -64,10 +49,7 @@ async fn create_service(
     auth: Scoped<ServicesWrite>,
     AppJson(req): AppJson<CreateServiceRequest>,
 ) -> Result<(StatusCode, Json<Service>), ApiError> {
-    let new = catalog::new_service(&req, &practitioner_ids(&state, &auth.org.id).await?)?;
-    let id = state.store.create_service(&auth.org.id, &new).await?;
-    let created =
-        state.store.get_service(&auth.org.id, &id).await?.ok_or_else(|| ApiError::not_found("Service"))?;
+    let created = catalog::create_service(state.store.as_ref(), &auth.org.id, &req).await?;
     Ok((StatusCode::CREATED, Json(Service::from(&created))))
 }
 
@@ -89,13 +71,7 @@ async fn update_service(
     AppPath(id): AppPath<String>,
     AppJson(patch): AppJson<UpdateServiceRequest>,
 ) -> Result<Json<Service>, ApiError> {
-    let current =
-        state.store.get_service(&auth.org.id, &id).await?.ok_or_else(|| ApiError::not_found("Service"))?;
-    let new = catalog::patched_service(&current, &patch, &practitioner_ids(&state, &auth.org.id).await?)?;
-    let updated = state.store.update_service(&auth.org.id, &id, &new).await.map_err(|e| match e {
-        StoreError::NotFound => ApiError::not_found("Service"),
-        other => other.into(),
-    })?;
+    let updated = catalog::update_service(state.store.as_ref(), &auth.org.id, &id, &patch).await?;
     Ok(Json(Service::from(&updated)))
 }
 
@@ -105,12 +81,8 @@ async fn delete_service(
     auth: Scoped<ServicesWrite>,
     AppPath(id): AppPath<String>,
 ) -> Result<StatusCode, ApiError> {
-    match state.store.delete_service(&auth.org.id, &id, crate::clock::now()).await {
-        Ok(()) => Ok(StatusCode::NO_CONTENT),
-        Err(StoreError::NotFound) => Err(ApiError::not_found("Service")),
-        Err(StoreError::InUse) => Err(in_use("service")),
-        Err(other) => Err(other.into()),
-    }
+    catalog::delete_service(state.store.as_ref(), &auth.org.id, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(get, path = "/api/v1/practitioners", tag = "resources", security(("api_key" = [])), params(PageQuery), responses((status = 200, body = Page<Practitioner>, description = "Newest first"), OrgApiErrors))]
@@ -129,14 +101,8 @@ async fn create_practitioner(
     auth: Scoped<PractitionersWrite>,
     AppJson(req): AppJson<CreatePractitionerRequest>,
 ) -> Result<(StatusCode, Json<Practitioner>), ApiError> {
-    let new = catalog::new_practitioner(&req)?;
-    let id = state.store.create_practitioner(&auth.org.id, &new).await?;
-    let p = state
-        .store
-        .get_practitioner(&auth.org.id, &id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Practitioner"))?;
-    Ok((StatusCode::CREATED, Json(Practitioner::from(&p))))
+    let created = catalog::create_practitioner(state.store.as_ref(), &auth.org.id, &req).await?;
+    Ok((StatusCode::CREATED, Json(Practitioner::from(&created))))
 }
 
 #[utoipa::path(get, path = "/api/v1/practitioners/{id}", tag = "resources", security(("api_key" = [])), params(("id" = String, Path, description = "Practitioner id")), responses((status = 200, body = Practitioner), OrgApiErrors))]
@@ -160,13 +126,7 @@ async fn update_practitioner(
     AppPath(id): AppPath<String>,
     AppJson(patch): AppJson<UpdatePractitionerRequest>,
 ) -> Result<Json<Practitioner>, ApiError> {
-    let not_found = || ApiError::not_found("Practitioner");
-    let current = state.store.get_practitioner(&auth.org.id, &id).await?.ok_or_else(not_found)?;
-    let new = catalog::patched_practitioner(&current, &patch)?;
-    let updated = state.store.update_practitioner(&auth.org.id, &id, &new).await.map_err(|e| match e {
-        StoreError::NotFound => not_found(),
-        other => other.into(),
-    })?;
+    let updated = catalog::update_practitioner(state.store.as_ref(), &auth.org.id, &id, &patch).await?;
     Ok(Json(Practitioner::from(&updated)))
 }
 
@@ -176,12 +136,8 @@ async fn delete_practitioner(
     auth: Scoped<PractitionersWrite>,
     AppPath(id): AppPath<String>,
 ) -> Result<StatusCode, ApiError> {
-    match state.store.delete_practitioner(&auth.org.id, &id, crate::clock::now()).await {
-        Ok(()) => Ok(StatusCode::NO_CONTENT),
-        Err(StoreError::NotFound) => Err(ApiError::not_found("Practitioner")),
-        Err(StoreError::InUse) => Err(in_use("practitioner")),
-        Err(other) => Err(other.into()),
-    }
+    catalog::delete_practitioner(state.store.as_ref(), &auth.org.id, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Customers, newest first.
@@ -228,16 +184,6 @@ async fn update_org(
     auth: Scoped<OrgWrite>,
     AppJson(patch): AppJson<UpdateOrgRequest>,
 ) -> Result<Json<Org>, ApiError> {
-    let name = match &patch.name {
-        Some(n) => input::text("name", Some(n), 200)?
-            .ok_or_else(|| ApiError::invalid("missing_field", "name", "'name' must not be empty."))?,
-        None => auth.org.name.clone(),
-    };
-    let timezone = patch.timezone.clone().unwrap_or_else(|| auth.org.timezone.clone());
-    validation::check_timezone(&timezone)
-        .map_err(|m| ApiError::invalid("invalid_timezone", "timezone", m))?;
-    let branding = patch.branding.clone().unwrap_or_else(|| auth.org.branding.clone());
-    validation::check_branding(&branding)?;
-    let org = state.store.update_org(&auth.org.id, &name, &timezone, &branding).await?;
+    let org = accounts::update_org(state.store.as_ref(), &auth.org, &patch).await?;
     Ok(Json(Org::from(&org)))
 }

@@ -1,13 +1,12 @@
 //! Org API: webhook endpoints (`/api/v1/webhooks…`), scope `webhooks:manage`.
 
-use crate::domain::webhooks::new_endpoint;
+use crate::domain::webhooks::{self, new_endpoint};
 use crate::http::auth::{Scoped, WebhooksManage};
 use crate::http::error::ApiError;
 use crate::http::extract::{AppJson, AppPath, AppQuery};
 use crate::http::openapi::OrgApiErrors;
 use crate::http::responses::{PageQuery, check_limit, page_by_id};
 use crate::http::state::AppState;
-use crate::store::StoreError;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -76,11 +75,8 @@ async fn remove(
     auth: Scoped<WebhooksManage>,
     AppPath(id): AppPath<String>,
 ) -> Result<StatusCode, ApiError> {
-    match state.store.delete_webhook_endpoint(&auth.org.id, &id, crate::clock::now()).await {
-        Ok(()) => Ok(StatusCode::NO_CONTENT),
-        Err(StoreError::NotFound) => Err(ApiError::not_found("Webhook")),
-        Err(other) => Err(other.into()),
-    }
+    webhooks::delete_endpoint(state.store.as_ref(), &auth.org.id, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Recent delivery attempts, newest first (at most `limit`, default 20, max 100).

@@ -59,8 +59,8 @@ impl From<&ServiceRecord> for Service {
     }
 }
 
-/// The public view lists every linked practitioner; the public surface filters out the
-/// inactive ones.
+/// The public view of a service: its practitioners as the record lists them
+/// (`domain::catalog::bookable_services` leaves only the active ones).
 impl From<&ServiceRecord> for PublicService {
     fn from(s: &ServiceRecord) -> Self {
         PublicService {
@@ -146,8 +146,8 @@ impl From<&PractitionerRecord> for Practitioner {
     }
 }
 
-/// The public view lists every linked service; the public surface filters out the
-/// inactive ones.
+/// The public view of a practitioner: their services as the record lists them
+/// (`domain::catalog::bookable_practitioners` leaves only the active ones).
 impl From<&PractitionerRecord> for PublicPractitioner {
     fn from(p: &PractitionerRecord) -> Self {
         PublicPractitioner { id: p.id.clone(), name: p.name.clone(), service_ids: p.service_ids.clone() }
