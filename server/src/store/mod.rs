@@ -114,6 +114,33 @@ pub trait Store:
     async fn ping(&self) -> Result<(), StoreError>;
 }
 
+/// `impl Store` and every area's trait for a backend store, in the backend's module (which
+/// provides what the module docs above list).
+macro_rules! impl_store {
+    ($store:ty, $db:ty, $backend:expr) => {
+        $crate::store::accounts::impl_accounts_store!($store, $db);
+        $crate::store::catalog::impl_catalog_store!($store, $db);
+        $crate::store::customers::impl_customers_store!($store, $db);
+        $crate::store::bookings::impl_bookings_store!($store, $db);
+        $crate::store::webhooks::impl_webhooks_store!($store, $db);
+        $crate::store::idempotency::impl_idempotency_store!($store, $db);
+        $crate::store::request_log::impl_request_log_store!($store, $db);
+
+        #[async_trait]
+        impl Store for $store {
+            fn backend(&self) -> Backend {
+                $backend
+            }
+
+            async fn ping(&self) -> Result<(), StoreError> {
+                sqlx::query("SELECT 1").execute(&self.pool).await.map_err(map_err)?;
+                Ok(())
+            }
+        }
+    };
+}
+use impl_store;
+
 /// Postgres has no unsigned integers; every u32 stored is a small count or duration.
 pub(crate) fn int(v: u32) -> i32 {
     i32::try_from(v).unwrap_or(i32::MAX)

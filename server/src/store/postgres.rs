@@ -81,22 +81,4 @@ fn map_err(err: sqlx::Error) -> StoreError {
     StoreError::Database(err)
 }
 
-accounts::impl_accounts_store!(PgStore, Postgres);
-catalog::impl_catalog_store!(PgStore, Postgres);
-customers::impl_customers_store!(PgStore, Postgres);
-bookings::impl_bookings_store!(PgStore, Postgres);
-webhooks::impl_webhooks_store!(PgStore, Postgres);
-idempotency::impl_idempotency_store!(PgStore, Postgres);
-request_log::impl_request_log_store!(PgStore, Postgres);
-
-#[async_trait]
-impl Store for PgStore {
-    fn backend(&self) -> Backend {
-        Backend::Postgres
-    }
-
-    async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(map_err)?;
-        Ok(())
-    }
-}
+impl_store!(PgStore, Postgres, Backend::Postgres);

@@ -91,22 +91,4 @@ fn map_err(err: sqlx::Error) -> StoreError {
     StoreError::Database(err)
 }
 
-accounts::impl_accounts_store!(SqliteStore, Sqlite);
-catalog::impl_catalog_store!(SqliteStore, Sqlite);
-customers::impl_customers_store!(SqliteStore, Sqlite);
-bookings::impl_bookings_store!(SqliteStore, Sqlite);
-webhooks::impl_webhooks_store!(SqliteStore, Sqlite);
-idempotency::impl_idempotency_store!(SqliteStore, Sqlite);
-request_log::impl_request_log_store!(SqliteStore, Sqlite);
-
-#[async_trait]
-impl Store for SqliteStore {
-    fn backend(&self) -> Backend {
-        Backend::Sqlite
-    }
-
-    async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(map_err)?;
-        Ok(())
-    }
-}
+impl_store!(SqliteStore, Sqlite, Backend::Sqlite);
