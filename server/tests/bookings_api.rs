@@ -18,6 +18,7 @@ cadence_server::both_backends!(
     parallel_requests_with_one_idempotency_key_create_one_booking,
     reschedule_moves_a_booking_by_the_same_rules,
     public_booking_is_managed_with_its_token_only,
+    a_started_booking_cannot_be_changed_with_its_manage_token,
     bookings_list_filters_and_paginates,
     another_orgs_key_sees_none_of_its_bookings,
     bad_input_gets_clear_4xx_envelopes,
@@ -501,6 +502,57 @@ async fn reschedule_moves_a_booking_by_the_same_rules(backend: Backend) {
     // The old slot is free again.
     let slots = c.slots(&c.a.consultation, Some(&ada), d).await;
     assert!(starts(&slots).contains(&iso(at(d, "10:30"))));
+    c.app.stop().await;
+}
+
+/// A customer's manage link stops changing a booking once it has started (else a cancel
+/// after the visit would tell the org it never happened); the org API still may.
+async fn a_started_booking_cannot_be_changed_with_its_manage_token(backend: Backend) {
+    let c = ctx(backend).await;
+    let d = day(20);
+    let res = c.book_public(&booking_body(&c.a.consultation, at(d, "11:00"), None, "late@example.com")).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let b: Value = res.json().await.unwrap();
+    let (id, token) = (b["id"].as_str().unwrap().to_owned(), b["manage_token"].as_str().unwrap().to_owned());
+    // It began ten minutes ago (moved there behind the API's back, as time would).
+    let began = match backend {
+        Backend::Sqlite => "CAST(strftime('%s', 'now') AS INTEGER) - 600",
+        Backend::Postgres => "now() - interval '10 minutes'",
+    };
+    let ended = match backend {
+        Backend::Sqlite => "CAST(strftime('%s', 'now') AS INTEGER) + 1200",
+        Backend::Postgres => "now() + interval '20 minutes'",
+    };
+    let moved = format!(
+        "UPDATE bookings SET start_at = {began}, blocked_start = {began}, end_at = {ended}, \
+         blocked_end = {ended} WHERE id = '{id}' RETURNING CAST(1 AS BIGINT)"
+    );
+    assert_eq!(c.app.db.scalar(&moved).await, 1);
+    let public = |action: &str| {
+        c.app.client.post(c.app.url(&format!("/api/v1/public/bookings/{id}/{action}?token={token}")))
+    };
+    for (action, body) in [("cancel", json!({})), ("reschedule", json!({"start": iso(at(day(21), "11:00"))}))]
+    {
+        let res = public(action).json(&body).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::CONFLICT, "{action}");
+        let err: Value = res.json().await.unwrap();
+        assert_eq!(err["error"]["code"], "booking_started", "{action}");
+    }
+    let shown = c.app.client.get(c.app.url(&format!("/api/v1/public/bookings/{id}?token={token}"))).send();
+    let shown: Value = shown.await.unwrap().json().await.unwrap();
+    assert_eq!(shown["status"], "confirmed", "still readable, unchanged");
+    assert_eq!(
+        c.app.db.scalar(&format!("SELECT COUNT(*) FROM webhook_events WHERE booking_id = '{id}'")).await,
+        1
+    );
+    // The org decides for itself: its API may still cancel; then the link answers as it
+    // does for any cancelled booking (unchanged, 200).
+    let res = c.api(Method::POST, &format!("/api/v1/bookings/{id}/cancel")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = public("cancel").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let again: Value = res.json().await.unwrap();
+    assert_eq!(again["status"], "cancelled");
     c.app.stop().await;
 }
 

@@ -27,6 +27,22 @@ fn cancelled() -> DomainError {
     DomainError::conflict("booking_cancelled", "The booking is cancelled and cannot be rescheduled.")
 }
 
+/// Customers change a booking only until it starts (a cancellation after the visit would
+/// tell the org's backend the visit never happened); the org may change it any time.
+fn check_not_started(
+    current: &BookingRecord,
+    surface: Surface,
+    now: DateTime<Utc>,
+) -> Result<(), DomainError> {
+    if surface == Surface::Public && current.start <= now {
+        return Err(DomainError::conflict(
+            "booking_started",
+            "This appointment has already started, so it can no longer be changed here; please contact the practice.",
+        ));
+    }
+    Ok(())
+}
+
 /// What a refused booking write means to the caller.
 fn refused(err: StoreError) -> DomainError {
     match err {
@@ -117,10 +133,11 @@ pub async fn reschedule(
     if current.status == cadence_shared::BookingStatus::Cancelled {
         return Err(cancelled());
     }
+    let now = crate::clock::now();
+    check_not_started(&current, surface, now)?;
     let start = input::instant("start", &req.start)?;
     let service = find_service(store, org, &current.service_id, Surface::OrgApi).await?;
     let offer = Offer::load(store, org, service, req.practitioner_id.as_deref(), surface).await?;
-    let now = crate::clock::now();
     let free = match offer.check(store, start, now, Some(&current.id)).await? {
         StartCheck::NotASlot => return Err(slot_not_open()),
         StartCheck::Taken => return Err(slot_taken()),
@@ -150,16 +167,25 @@ pub async fn reschedule(
     Err(slot_taken())
 }
 
-/// Cancels; cancelling a cancelled booking returns it unchanged.
+/// Cancels; cancelling a cancelled booking returns it unchanged. On the public surface a
+/// booking that has started can no longer be cancelled (409 `booking_started`).
 pub async fn cancel(
     store: &dyn Store,
     org: &Org,
+    surface: Surface,
     booking_id: &str,
     reason: Option<&str>,
     idem: Option<IdempotencyRef<'_>>,
 ) -> Result<BookingRecord, DomainError> {
     let reason = input::text("reason", reason, 500)?;
     let now = crate::clock::now();
+    if surface == Surface::Public {
+        let current =
+            store.get_booking(&org.id, booking_id).await?.ok_or_else(|| DomainError::not_found("Booking"))?;
+        if current.status == cadence_shared::BookingStatus::Confirmed {
+            check_not_started(&current, surface, now)?;
+        }
+    }
     store.cancel_booking(&org.id, booking_id, reason.as_deref(), now, idem).await.map_err(refused)
 }
 

@@ -119,7 +119,8 @@ async fn cancel(
     let store = state.store.as_ref();
     let outcome = idem
         .run(store, &org_scope(&auth.org), &req, |req, key| async move {
-            let booking = bookings::cancel(store, &auth.org, &id, req.reason.as_deref(), key).await?;
+            let booking =
+                bookings::cancel(store, &auth.org, Surface::OrgApi, &id, req.reason.as_deref(), key).await?;
             Ok(Booking::from(&booking))
         })
         .await?;

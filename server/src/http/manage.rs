@@ -77,7 +77,9 @@ async fn cancel(
     let store = state.store.as_ref();
     let outcome = idem
         .run(store, &public_scope(&org, client), &req, |req, key| async move {
-            Ok(Booking::from(&bookings::cancel(store, &org, &id, req.reason.as_deref(), key).await?))
+            Ok(Booking::from(
+                &bookings::cancel(store, &org, Surface::Public, &id, req.reason.as_deref(), key).await?,
+            ))
         })
         .await?;
     Ok(outcome.into_response(StatusCode::OK))
