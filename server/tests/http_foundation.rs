@@ -3,12 +3,13 @@
 
 use axum::Router;
 use axum::routing::{get, post};
-use cadence_server::config::Config;
+use cadence_server::config::{Config, RateLimitConfig};
 use cadence_server::http::AppState;
 use cadence_server::http::extract::AppJson;
 use cadence_server::testing::{Backend, TestApp};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use std::num::NonZeroU32;
 use std::time::Duration;
 
 cadence_server::both_backends!(
@@ -23,6 +24,7 @@ cadence_server::both_backends!(
     panic_is_500_envelope_without_internals,
     slow_request_is_cut_off_with_408_envelope,
     public_surface_allows_any_origin_and_others_do_not,
+    public_errors_from_every_layer_carry_cors_headers,
     request_log_records_route_status_and_org_without_query,
     booking_page_serves_widget_and_404s_unknown_slugs,
     booking_page_without_built_widget_is_503_envelope,
@@ -38,13 +40,14 @@ fn probe_routes() -> Router<AppState> {
     Router::new()
         .route("/test/echo", post(|AppJson(body): AppJson<Echo>| async move { AppJson(body) }))
         .route("/test/panic", get(panicking_handler))
-        .route(
-            "/test/slow",
-            get(|| async {
-                tokio::time::sleep(Duration::from_secs(5)).await;
-                "done"
-            }),
-        )
+        .route("/api/v1/public/test/panic", get(panicking_handler))
+        .route("/test/slow", get(slow_handler))
+        .route("/api/v1/public/test/slow", get(slow_handler))
+}
+
+async fn slow_handler() -> &'static str {
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    "done"
 }
 
 async fn panicking_handler() -> &'static str {
@@ -276,5 +279,51 @@ async fn booking_page_without_built_widget_is_503_envelope(backend: Backend) {
     let app = TestApp::spawn_with(backend, config).await;
     let res = app.client.get(app.url("/movela")).send().await.unwrap();
     envelope(res, StatusCode::SERVICE_UNAVAILABLE, "api_error", "widget_not_built").await;
+    app.stop().await;
+}
+
+/// A browser widget must be able to read every answer of the public surface, also those
+/// no handler wrote: a panic's 500, the timeout's 408, the body limit's 413 and the rate
+/// limit's 429 (with `Retry-After` exposed).
+async fn public_errors_from_every_layer_carry_cors_headers(backend: Backend) {
+    let config = Config {
+        request_timeout: Duration::from_millis(200),
+        rate_limits: RateLimitConfig { public_per_minute: NonZeroU32::new(4).unwrap(), ..Default::default() },
+        ..Config::default()
+    };
+    let app = spawn_probe(backend, config).await;
+    cadence_server::demo::seed(app.store.as_ref()).await.unwrap();
+    let get = |path: &str| app.client.get(app.url(path)).header("origin", "https://physio.example").send();
+    let cors = |res: &reqwest::Response| {
+        let h = res.headers();
+        let expose = h.get("access-control-expose-headers").map(|v| v.to_str().unwrap().to_owned());
+        (h.get("access-control-allow-origin").map(|v| v.to_str().unwrap().to_owned()), expose)
+    };
+    let panicked = get("/api/v1/public/test/panic").await.unwrap();
+    assert_eq!(panicked.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(cors(&panicked).0.as_deref(), Some("*"), "500");
+    let slow = get("/api/v1/public/test/slow").await.unwrap();
+    assert_eq!(slow.status(), StatusCode::REQUEST_TIMEOUT);
+    assert_eq!(cors(&slow).0.as_deref(), Some("*"), "408");
+    let big = app
+        .client
+        .post(app.url("/api/v1/public/orgs/movela/bookings"))
+        .header("origin", "https://physio.example")
+        .header("content-type", "application/json")
+        .body(vec![b' '; 2 * 1024 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(big.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(cors(&big).0.as_deref(), Some("*"), "413");
+    assert_eq!(get("/api/v1/public/orgs/movela").await.unwrap().status(), StatusCode::OK);
+    let limited = get("/api/v1/public/orgs/movela").await.unwrap();
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    let (origin, expose) = cors(&limited);
+    assert_eq!(origin.as_deref(), Some("*"), "429");
+    assert!(expose.unwrap_or_default().contains("retry-after"), "Retry-After is readable");
+    assert!(limited.headers().contains_key("retry-after"));
+    let body: Value = limited.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited", "still the envelope");
     app.stop().await;
 }

@@ -11,8 +11,9 @@
 //! | [`pages`]  | `GET /{slug}` booking page, `/widget/*` | none                         |
 //!
 //! Every route runs inside the same layers, outermost first: request context (request id,
-//! span, request log, envelope for bare error statuses, rate limit headers), per-client rate
-//! limit (public surface and account API), panic catcher, timeout, body limit.
+//! span, request log, envelope for bare error statuses, rate limit headers), CORS (public
+//! surface only), per-client rate limit (public surface and account API), panic catcher,
+//! timeout, body limit.
 //!
 //! Beside the routes: [`state`] (what handlers reach), [`error`] (the one mapping of every
 //! failure to the envelope), [`extract`] (extractors that answer with the envelope),
@@ -24,6 +25,7 @@ mod account;
 pub mod auth;
 mod bookings;
 pub mod context;
+mod cors;
 pub mod error;
 pub mod extract;
 mod health;
@@ -81,6 +83,7 @@ pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
         .layer(
             ServiceBuilder::new()
                 .layer(axum::middleware::from_fn_with_state(state.clone(), context::request_context))
+                .layer(axum::middleware::from_fn(cors::public_cors))
                 .layer(axum::middleware::from_fn_with_state(state.clone(), context::client_rate_limit))
                 .layer(CatchPanicLayer::custom(panic_response))
                 .layer(TimeoutLayer::with_status_code(

@@ -1,4 +1,5 @@
-//! The keyless public booking surface, `/api/v1/public/…`: safe for browsers, CORS open.
+//! The keyless public booking surface, `/api/v1/public/…`: safe for browsers, CORS open
+//! (see [`super::cors`]).
 //! Inactive services and practitioners are invisible here.
 
 use crate::domain::scheduling::{self, Surface};
@@ -13,15 +14,13 @@ use crate::http::openapi::{PublicErrors, WriteErrors};
 use crate::http::state::AppState;
 use crate::model::Org;
 use axum::extract::State;
-use axum::http::{HeaderName, Method, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use cadence_shared::{
     AvailabilityResponse, Booking, CreateBookingRequest, Page, PublicOrg, PublicPractitioner, PublicService,
 };
 use serde::Deserialize;
-use std::time::Duration;
-use tower_http::cors::{Any, CorsLayer};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -33,25 +32,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(availability))
         .routes(routes!(create_booking))
         .merge(manage::router())
-        .layer(cors())
-}
-
-/// Any origin may call the public surface (the widget is embedded on other sites); it
-/// carries no credentials, so no cookies are allowed.
-fn cors() -> CorsLayer {
-    CorsLayer::new()
-        .allow_origin(Any)
-        .allow_methods([Method::GET, Method::POST])
-        .allow_headers([header::CONTENT_TYPE, HeaderName::from_static("idempotency-key")])
-        .expose_headers([
-            HeaderName::from_static("x-request-id"),
-            HeaderName::from_static("server-timing"),
-            HeaderName::from_static("x-ratelimit-limit"),
-            HeaderName::from_static("x-ratelimit-remaining"),
-            HeaderName::from_static("x-ratelimit-reset"),
-            header::RETRY_AFTER,
-        ])
-        .max_age(Duration::from_secs(3600))
 }
 
 /// The org of a public URL (404 when unknown), noted for the request log.
