@@ -22,6 +22,7 @@ cadence_server::both_backends!(
     bookings_list_filters_and_paginates,
     another_orgs_key_sees_none_of_its_bookings,
     bad_input_gets_clear_4xx_envelopes,
+    control_characters_are_refused_in_bodies_paths_and_queries,
     missing_or_weak_credentials_are_refused,
     inactive_service_is_invisible_on_the_public_surface,
     new_york_org_availability_follows_wall_clock_across_dst,
@@ -766,6 +767,74 @@ async fn another_orgs_key_sees_none_of_its_bookings(backend: Backend) {
     let mine: Value =
         c.api(Method::GET, &format!("/api/v1/bookings/{id}")).send().await.unwrap().json().await.unwrap();
     assert_eq!(mine["status"], "confirmed");
+    c.app.stop().await;
+}
+
+/// NUL (which Postgres cannot store: it was a 500 there, and stored on SQLite) and other
+/// control characters are refused wherever text comes in; line breaks and tabs stay
+/// allowed in free text. Nothing is written.
+async fn control_characters_are_refused_in_bodies_paths_and_queries(backend: Backend) {
+    let c = ctx(backend).await;
+    let start = at(day(12), "10:00");
+    let mut bodies = Vec::new();
+    for (field, value) in [("name", "A\u{0}B"), ("name", "Bell\u{7}"), ("email", "a\u{0}@example.com")] {
+        let mut body = booking_body(&c.a.consultation, start, None, "ctl@example.com");
+        body["customer"][field] = json!(value);
+        bodies.push((body, format!("customer.{field}")));
+    }
+    let mut body = booking_body(&c.a.consultation, start, None, "ctl@example.com");
+    body["notes"] = json!("parking?\u{0}");
+    bodies.push((body, "notes".to_owned()));
+    for (body, field) in bodies {
+        for res in [c.book(&body).await, c.book_public(&body).await] {
+            assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{field}");
+            let err: Value = res.json().await.unwrap();
+            assert_eq!(err["error"]["code"], "invalid_characters", "{field}");
+            assert_eq!(err["error"]["field"], field.as_str());
+        }
+    }
+    let svc =
+        c.api(Method::POST, "/api/v1/services").json(&json!({"name": "Yoga\u{0}", "duration_minutes": 30}));
+    let err: Value = svc.send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        (err["error"]["code"].as_str(), err["error"]["field"].as_str()),
+        (Some("invalid_characters"), Some("name"))
+    );
+    let cancel = c.api(Method::POST, "/api/v1/bookings/bk_x/cancel").json(&json!({"reason": "\u{1b}[31m"}));
+    assert_eq!(cancel.send().await.unwrap().status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(c.app.db.scalar("SELECT COUNT(*) FROM bookings").await, 0, "nothing stored");
+    assert_eq!(c.app.db.scalar("SELECT COUNT(*) FROM customers").await, 0);
+    assert_eq!(c.app.db.scalar("SELECT COUNT(*) FROM services WHERE name LIKE 'Yoga%'").await, 0);
+
+    // Free text keeps its line breaks and tabs.
+    let mut body = booking_body(&c.a.consultation, start, None, "ok@example.com");
+    body["notes"] = json!("line one\nline two\tindented");
+    let res = c.book(&body).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let b: Value = res.json().await.unwrap();
+    assert_eq!(b["notes"], "line one\nline two\tindented");
+
+    // A body must be an object: serde would read `[null, null]` as a struct's fields.
+    let res = c.api(Method::PATCH, "/api/v1/org").json(&json!([null, null])).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let err: Value = res.json().await.unwrap();
+    assert_eq!(err["error"]["code"], "invalid_body");
+
+    // Paths and queries, decoded.
+    for (path, code) in [
+        ("/api/v1/public/orgs/clinic%00a", "invalid_path"),
+        ("/clinic%00a", "invalid_path"),
+        ("/api/v1/bookings/bk%07x", "invalid_path"),
+        ("/api/v1/public/orgs/clinic-a/availability?service_id=%00", "invalid_query"),
+        ("/api/v1/bookings?customer_email=a%00b", "invalid_query"),
+    ] {
+        let res = c.api(Method::GET, path).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{path}");
+        let err: Value = res.json().await.unwrap();
+        assert_eq!(err["error"]["code"], code, "{path}");
+    }
+    let res = c.api(Method::GET, "/api/v1/public/orgs/clinic-a").send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "an ordinary path still works");
     c.app.stop().await;
 }
 

@@ -12,8 +12,8 @@
 //!
 //! Every route runs inside the same layers, outermost first: request context (request id,
 //! span, request log, envelope for bare error statuses, rate limit headers), CORS (public
-//! surface only), per-client rate limit (public surface and account API), panic catcher,
-//! timeout, body limit.
+//! surface only), per-client rate limit (public surface and account API), control
+//! characters in paths and queries refused, panic catcher, timeout, body limit.
 //!
 //! Beside the routes: [`state`] (what handlers reach), [`error`] (the one mapping of every
 //! failure to the envelope), [`extract`] (extractors that answer with the envelope),
@@ -85,6 +85,7 @@ pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
                 .layer(axum::middleware::from_fn_with_state(state.clone(), context::request_context))
                 .layer(axum::middleware::from_fn(cors::public_cors))
                 .layer(axum::middleware::from_fn_with_state(state.clone(), context::client_rate_limit))
+                .layer(axum::middleware::from_fn(extract::reject_control_characters))
                 .layer(CatchPanicLayer::custom(panic_response))
                 .layer(TimeoutLayer::with_status_code(
                     StatusCode::REQUEST_TIMEOUT,
