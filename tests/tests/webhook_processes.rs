@@ -1,6 +1,6 @@
 //! Webhook delivery across real server processes: a crash between the booking's commit
-//! and its delivery loses nothing (both backends), and two processes on one Postgres
-//! deliver each event exactly once.
+//! and its delivery loses nothing (both backends), two processes on one Postgres deliver
+//! each event exactly once, and proxy settings in the environment never reroute a delivery.
 
 use cadence_server::testing::{Backend, Receiver, TestDb};
 use serde_json::{Value, json};
@@ -8,9 +8,12 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 mod support;
-use support::{Demo, start_demo, terminate};
+use support::{Demo, start_demo, start_demo_with_env, terminate};
 
-cadence_server::both_backends!(a_crash_between_commit_and_delivery_loses_nothing);
+cadence_server::both_backends!(
+    a_crash_between_commit_and_delivery_loses_nothing,
+    proxy_variables_do_not_reroute_deliveries,
+);
 
 /// Open (start, practitioner) pairs of the demo's consultation, at least an hour apart per
 /// practitioner, so every one can be booked.
@@ -125,4 +128,44 @@ async fn two_processes_on_one_postgres_deliver_each_event_once() {
     }
     terminate(a.child).await;
     terminate(b.child).await;
+}
+
+/// A proxy from `HTTPS_PROXY` & co. would resolve the endpoint's name itself, past the SSRF
+/// guard; deliveries go straight to the endpoint whatever the environment says.
+async fn proxy_variables_do_not_reroute_deliveries(backend: Backend) {
+    let db = TestDb::create(backend).await;
+    let rx = Receiver::start(Duration::ZERO).await;
+    let proxy = Receiver::start(Duration::ZERO).await;
+    let proxy_url = proxy.url.trim_end_matches('/').to_owned();
+    let env: Vec<(&str, &str)> =
+        ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"]
+            .into_iter()
+            .map(|name| (name, proxy_url.as_str()))
+            .collect();
+    let flags = ["--webhook-allow-private", "--webhook-poll-ms", "50"];
+    let server = start_demo_with_env("127.0.0.1:0", &db.url, &flags, &env).await;
+    let client = reqwest::Client::new();
+    let endpoint: Value = client
+        .post(format!("{}/api/v1/webhooks", server.base_url))
+        .bearer_auth(&server.api_key)
+        .json(&json!({"url": rx.url, "events": ["*"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = endpoint["id"].as_str().unwrap();
+    let res = client
+        .post(format!("{}/api/v1/webhooks/{id}/test", server.base_url))
+        .bearer_auth(&server.api_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    let got = rx.wait_for_events(1, Duration::from_secs(20)).await;
+    assert_eq!(got.len(), 1, "delivered to the endpoint itself");
+    assert_eq!(got[0].json()["type"], "webhook.test");
+    assert!(proxy.all().is_empty(), "nothing went through the proxy");
+    terminate(server.child).await;
 }

@@ -23,7 +23,10 @@ pub fn start(
     mut shutdown: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
+        // No proxy from the environment (HTTPS_PROXY & co.): a proxy would resolve the
+        // endpoint's name itself, past the SSRF guard below.
         let mut builder = reqwest::Client::builder()
+            .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(config.timeout)
             .user_agent(concat!("Cadence-Webhooks/", env!("CARGO_PKG_VERSION")));

@@ -38,10 +38,21 @@ pub async fn start_demo(database_url: &str, extra: &[&str]) -> Demo {
 
 /// Starts `cadence serve --demo` on `addr` against `database_url`, with `extra` flags.
 pub async fn start_demo_on(addr: &str, database_url: &str, extra: &[&str]) -> Demo {
+    start_demo_with_env(addr, database_url, extra, &[]).await
+}
+
+/// `start_demo_on` with extra environment variables for the server process.
+pub async fn start_demo_with_env(
+    addr: &str,
+    database_url: &str,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Demo {
     let mut args = vec!["serve", "--demo", "--addr", addr, "--database-url", database_url];
     args.extend_from_slice(extra);
-    let mut child =
-        cadence(&args).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("start cadence");
+    let mut cmd = cadence(&args);
+    cmd.envs(env.iter().copied());
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("start cadence");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let (mut base_url, mut api_key) = (None, None);
     while api_key.is_none() {
