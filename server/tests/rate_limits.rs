@@ -15,6 +15,7 @@ cadence_server::both_backends!(
     public_booking_creation_has_a_stricter_limit,
     org_api_is_limited_per_org,
     forwarded_for_counts_only_from_trusted_proxies,
+    ipv6_clients_are_limited_per_64_network,
 );
 
 fn limits(public: u32, bookings: u32, org: u32, trusted: &[&str]) -> Config {
@@ -131,5 +132,21 @@ async fn forwarded_for_counts_only_from_trusted_proxies(backend: Backend) {
     }
     assert_eq!(get(&app, "198.51.100.1").await.unwrap().status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(get(&app, "198.51.100.2").await.unwrap().status(), StatusCode::OK);
+    app.stop().await;
+}
+
+/// A host with a /64 can send each request from a fresh address; the /64 is one client.
+async fn ipv6_clients_are_limited_per_64_network(backend: Backend) {
+    let app = TestApp::spawn_with(backend, limits(3, 100, 100, &["127.0.0.0/8"])).await;
+    seed_org(app.store.as_ref(), "clinic-a", "Europe/Berlin").await;
+    let get = |client: String| {
+        app.client.get(app.url("/api/v1/public/orgs/clinic-a")).header("x-forwarded-for", client).send()
+    };
+    for i in 1..=3 {
+        assert_eq!(get(format!("2001:db8:7:1::{i:x}")).await.unwrap().status(), StatusCode::OK);
+    }
+    let res = get("2001:db8:7:1:dead:beef:0:1".into()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "a fourth address of the same /64");
+    assert_eq!(get("2001:db8:7:2::1".into()).await.unwrap().status(), StatusCode::OK, "another /64");
     app.stop().await;
 }

@@ -7,6 +7,10 @@
 //! `--trusted-proxies`: then, and only then, `X-Forwarded-For` is read, right to left, and
 //! the first address that is not a trusted proxy is the client. By default no header is
 //! trusted, because any client can send one.
+//!
+//! An IPv6 client is bucketed by its /64 network: one host usually holds a whole /64 and
+//! can pick a fresh address per request, so per-address buckets would never run out. An
+//! IPv4-mapped IPv6 address is its IPv4 address.
 
 use crate::config::RateLimitConfig;
 use crate::http::error::ApiError;
@@ -51,11 +55,11 @@ impl RateLimits {
     }
 
     pub fn check_client(&self, ip: IpAddr) -> Result<Allowance, ApiError> {
-        check(&self.by_client, &ip, self.config.public_per_minute)
+        check(&self.by_client, &bucket_of(ip), self.config.public_per_minute)
     }
 
     pub fn check_booking(&self, ip: IpAddr) -> Result<Allowance, ApiError> {
-        check(&self.bookings_by_client, &ip, self.config.bookings_per_minute)
+        check(&self.bookings_by_client, &bucket_of(ip), self.config.bookings_per_minute)
     }
 
     pub fn check_org(&self, org_id: &str) -> Result<Allowance, ApiError> {
@@ -83,6 +87,20 @@ impl RateLimits {
             .filter_map(|s| s.trim().parse().ok())
             .collect();
         chain.into_iter().rev().find(|ip| !trusted(*ip)).unwrap_or(peer)
+    }
+}
+
+/// The key of a client address's bucket: an IPv4 address itself, an IPv6 address its /64.
+fn bucket_of(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
     }
 }
 
@@ -140,6 +158,22 @@ mod tests {
             "198.51.100.7".parse::<IpAddr>().unwrap()
         );
         assert_eq!(l.client_ip(proxy, &HeaderMap::new()), proxy);
+    }
+
+    #[test]
+    fn ipv6_clients_share_a_bucket_per_64() {
+        let l = RateLimits::new(RateLimitConfig {
+            public_per_minute: NonZeroU32::new(2).unwrap(),
+            ..RateLimitConfig::default()
+        });
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert!(l.check_client(ip("2001:db8:1:2::1")).is_ok());
+        assert!(l.check_client(ip("2001:db8:1:2:ffff:0:0:7")).is_ok());
+        assert!(l.check_client(ip("2001:db8:1:2::99")).is_err(), "same /64: one bucket");
+        assert!(l.check_client(ip("2001:db8:1:3::1")).is_ok(), "the next /64 is another client");
+        assert!(l.check_client(ip("::ffff:198.51.100.7")).is_ok());
+        assert!(l.check_client(ip("198.51.100.7")).is_ok());
+        assert!(l.check_client(ip("198.51.100.7")).is_err(), "a mapped address is its IPv4 address");
     }
 
     #[test]
