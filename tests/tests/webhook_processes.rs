@@ -8,48 +8,12 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 mod support;
-use support::{Demo, start_demo, start_demo_with_env, terminate};
+use support::{Demo, bookable, start_demo, start_demo_with_env, terminate};
 
 cadence_server::both_backends!(
     a_crash_between_commit_and_delivery_loses_nothing,
     proxy_variables_do_not_reroute_deliveries,
 );
-
-/// Open (start, practitioner) pairs of the demo's consultation, at least an hour apart per
-/// practitioner, so every one can be booked.
-async fn bookable(server: &Demo, n: usize) -> (String, Vec<(String, String)>) {
-    let base = &server.base_url;
-    let services: Value = reqwest::get(format!("{base}/api/v1/public/orgs/movela/services"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let svc =
-        services["data"].as_array().unwrap().iter().find(|s| s["name"] == "Initial consultation").unwrap();
-    let service = svc["id"].as_str().unwrap().to_owned();
-    let today = chrono::Utc::now().date_naive();
-    let url = format!(
-        "{base}/api/v1/public/orgs/movela/availability?service_id={service}&from={today}&to={}",
-        today + chrono::Duration::days(40)
-    );
-    let slots: Value = reqwest::get(url).await.unwrap().json().await.unwrap();
-    let mut last: HashMap<String, chrono::DateTime<chrono::Utc>> = HashMap::new();
-    let mut pairs = Vec::new();
-    for slot in slots["slots"].as_array().unwrap() {
-        let start: chrono::DateTime<chrono::Utc> = slot["start"].as_str().unwrap().parse().unwrap();
-        for p in slot["practitioner_ids"].as_array().unwrap() {
-            let p = p.as_str().unwrap().to_owned();
-            if last.get(&p).is_none_or(|prev| start - *prev >= chrono::Duration::minutes(60)) {
-                last.insert(p.clone(), start);
-                pairs.push((slot["start"].as_str().unwrap().to_owned(), p));
-            }
-        }
-    }
-    assert!(pairs.len() >= n, "only {} bookable pairs", pairs.len());
-    pairs.truncate(n);
-    (service, pairs)
-}
 
 async fn book(server: &Demo, service: &str, start: &str, practitioner: &str, i: usize) -> Value {
     let res = reqwest::Client::new()

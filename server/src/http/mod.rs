@@ -13,7 +13,9 @@
 //! Every route runs inside the same layers, outermost first: request context (request id,
 //! span, request log, envelope for bare error statuses, rate limit headers), CORS (public
 //! surface only), per-client rate limit (public surface and account API), control
-//! characters in paths and queries refused, panic catcher, timeout, body limit.
+//! characters in paths and queries refused, panic catcher, timeout, body limit, and
+//! (innermost) state-changing requests detached into their own task, so that neither a
+//! disconnect nor the timeout cuts a write short ([`detach`]).
 //!
 //! Beside the routes: [`state`] (what handlers reach), [`error`] (the one mapping of every
 //! failure to the envelope), [`extract`] (extractors that answer with the envelope),
@@ -26,6 +28,7 @@ pub mod auth;
 mod bookings;
 pub mod context;
 mod cors;
+mod detach;
 pub mod error;
 pub mod extract;
 mod health;
@@ -91,7 +94,8 @@ pub fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
                     StatusCode::REQUEST_TIMEOUT,
                     state.config.request_timeout,
                 ))
-                .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES)),
+                .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+                .layer(axum::middleware::from_fn(detach::detach_writes)),
         )
         .with_state(state)
 }

@@ -4,8 +4,11 @@
 
 pub mod browser;
 
+use serde_json::Value;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
@@ -29,6 +32,8 @@ pub struct Demo {
     pub child: Child,
     pub base_url: String,
     pub api_key: String,
+    /// Every line the server logged (stderr), as it comes; also echoed to the test's stderr.
+    pub log: Arc<Mutex<Vec<String>>>,
 }
 
 /// Starts `cadence serve --demo` on a free port against `database_url`, with `extra` flags.
@@ -52,7 +57,16 @@ pub async fn start_demo_with_env(
     args.extend_from_slice(extra);
     let mut cmd = cadence(&args);
     cmd.envs(env.iter().copied());
-    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("start cadence");
+    let mut child = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start cadence");
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let mut errors = BufReader::new(child.stderr.take().unwrap()).lines();
+    let kept = log.clone();
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = errors.next_line().await {
+            eprintln!("{line}");
+            kept.lock().unwrap().push(line);
+        }
+    });
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let (mut base_url, mut api_key) = (None, None);
     while api_key.is_none() {
@@ -68,7 +82,7 @@ pub async fn start_demo_with_env(
             api_key = rest.split_whitespace().next().map(str::to_owned);
         }
     }
-    Demo { child, base_url: base_url.expect("booking page URL printed"), api_key: api_key.unwrap() }
+    Demo { child, base_url: base_url.expect("booking page URL printed"), api_key: api_key.unwrap(), log }
 }
 
 /// SIGTERM, then the process must exit 0 by itself.
@@ -86,4 +100,40 @@ pub async fn stop(child: &mut Child) {
         .expect("exits after SIGTERM")
         .unwrap();
     assert!(exit.success(), "graceful shutdown exits 0, got {exit}");
+}
+
+/// Open (start, practitioner) pairs of the demo's consultation, at least an hour apart per
+/// practitioner, so every one can be booked.
+pub async fn bookable(server: &Demo, n: usize) -> (String, Vec<(String, String)>) {
+    let base = &server.base_url;
+    let services: Value = reqwest::get(format!("{base}/api/v1/public/orgs/movela/services"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let svc =
+        services["data"].as_array().unwrap().iter().find(|s| s["name"] == "Initial consultation").unwrap();
+    let service = svc["id"].as_str().unwrap().to_owned();
+    let today = chrono::Utc::now().date_naive();
+    let url = format!(
+        "{base}/api/v1/public/orgs/movela/availability?service_id={service}&from={today}&to={}",
+        today + chrono::Duration::days(40)
+    );
+    let slots: Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+    let mut last: HashMap<String, chrono::DateTime<chrono::Utc>> = HashMap::new();
+    let mut pairs = Vec::new();
+    for slot in slots["slots"].as_array().unwrap() {
+        let start: chrono::DateTime<chrono::Utc> = slot["start"].as_str().unwrap().parse().unwrap();
+        for p in slot["practitioner_ids"].as_array().unwrap() {
+            let p = p.as_str().unwrap().to_owned();
+            if last.get(&p).is_none_or(|prev| start - *prev >= chrono::Duration::minutes(60)) {
+                last.insert(p.clone(), start);
+                pairs.push((slot["start"].as_str().unwrap().to_owned(), p));
+            }
+        }
+    }
+    assert!(pairs.len() >= n, "only {} bookable pairs", pairs.len());
+    pairs.truncate(n);
+    (service, pairs)
 }
