@@ -36,8 +36,7 @@ pub async fn serve_routes(
     let rate_limits = Arc::new(RateLimits::new(config.rate_limits.clone()));
     let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
     let worker = crate::webhooks::worker::start(store.clone(), config.webhooks.clone(), worker_stopped);
-    let housekeeping =
-        crate::housekeeping::start(store.clone(), config.request_log_retention, rate_limits.clone());
+    let housekeeping = crate::housekeeping::start(store.clone(), &config, rate_limits.clone());
     let state = AppState { store, config: Arc::new(config), request_log, rate_limits };
     let app = crate::http::with_layers(routes, state);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())

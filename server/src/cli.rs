@@ -62,6 +62,9 @@ struct ServeArgs {
     /// Days request log entries are kept.
     #[arg(long, env = "CADENCE_REQUEST_LOG_RETENTION_DAYS", default_value_t = 30)]
     request_log_retention_days: u32,
+    /// Days finished webhook events, deliveries and attempts are kept.
+    #[arg(long, env = "CADENCE_WEBHOOK_RETENTION_DAYS", default_value_t = 30)]
+    webhook_retention_days: u32,
     /// Requests per minute per client address on the public surface and the account API.
     #[arg(long, env = "CADENCE_PUBLIC_RATE_LIMIT", default_value_t = NonZeroU32::new(300).unwrap())]
     public_rate_limit: NonZeroU32,
@@ -222,6 +225,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         widget_dir: args.widget_dir,
         request_timeout: Duration::from_secs(args.request_timeout_secs),
         request_log_retention: chrono::Duration::days(i64::from(args.request_log_retention_days)),
+        webhook_retention: chrono::Duration::days(i64::from(args.webhook_retention_days)),
         rate_limits: RateLimitConfig {
             public_per_minute: args.public_rate_limit,
             bookings_per_minute: args.booking_rate_limit,

@@ -16,6 +16,8 @@ pub struct Config {
     pub request_timeout: Duration,
     /// How long request log entries are kept.
     pub request_log_retention: chrono::Duration,
+    /// How long finished webhook events (with their deliveries and attempts) are kept.
+    pub webhook_retention: chrono::Duration,
     pub rate_limits: RateLimitConfig,
     pub webhooks: WorkerConfig,
 }
@@ -26,6 +28,7 @@ impl Default for Config {
             widget_dir: PathBuf::from("dist"),
             request_timeout: Duration::from_secs(30),
             request_log_retention: chrono::Duration::days(30),
+            webhook_retention: chrono::Duration::days(30),
             rate_limits: Default::default(),
             webhooks: Default::default(),
         }

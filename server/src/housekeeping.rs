@@ -1,9 +1,10 @@
-//! Hourly clean-up: request log entries past their retention, expired idempotency keys,
-//! idle rate limit buckets.
+//! Hourly clean-up: request log entries past their retention, expired idempotency keys and
+//! sessions, finished webhook history past its retention, idle rate limit buckets.
 
+use crate::config::Config;
 use crate::http::rate_limit::RateLimits;
 use crate::request_log::purge_expired;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinHandle;
@@ -11,11 +12,8 @@ use tokio::task::JoinHandle;
 const EVERY: Duration = Duration::from_secs(3600);
 
 /// Runs the sweep now and then every hour, until the handle is aborted.
-pub fn start(
-    store: Arc<dyn Store>,
-    request_log_retention: chrono::Duration,
-    rate_limits: Arc<RateLimits>,
-) -> JoinHandle<()> {
+pub fn start(store: Arc<dyn Store>, config: &Config, rate_limits: Arc<RateLimits>) -> JoinHandle<()> {
+    let (request_log_retention, webhook_retention) = (config.request_log_retention, config.webhook_retention);
     tokio::spawn(async move {
         let mut every = tokio::time::interval(EVERY);
         loop {
@@ -24,11 +22,18 @@ pub fn start(
             if let Err(err) = purge_expired(store.as_ref(), request_log_retention).await {
                 tracing::warn!(error = %err, "request log retention sweep failed");
             }
-            match store.purge_idempotency(crate::clock::now()).await {
-                Ok(n) if n > 0 => tracing::info!(removed = n, "expired idempotency keys removed"),
-                Ok(_) => {}
-                Err(err) => tracing::warn!(error = %err, "idempotency key sweep failed"),
-            }
+            let now = crate::clock::now();
+            report("expired idempotency keys", store.purge_idempotency(now).await);
+            report("expired sessions", store.purge_sessions(now).await);
+            report("finished webhook events", store.purge_webhook_history(now - webhook_retention).await);
         }
     })
+}
+
+fn report(what: &str, removed: Result<u64, StoreError>) {
+    match removed {
+        Ok(n) if n > 0 => tracing::info!(removed = n, "{what} removed"),
+        Ok(_) => {}
+        Err(err) => tracing::warn!(error = %err, "sweeping {what} failed"),
+    }
 }

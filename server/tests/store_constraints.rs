@@ -354,3 +354,19 @@ async fn migrations_create_the_whole_data_model_and_rerun_cleanly(backend: Backe
     // Connecting again applies nothing new and fails nothing.
     f._db.connect().await.ping().await.unwrap();
 }
+
+/// A booking the server confirmed is on disk: every SQLite connection of the store commits
+/// with `synchronous = FULL` (2), not WAL's faster NORMAL (1), which can lose the last
+/// commits on power loss.
+#[tokio::test]
+async fn sqlite_commits_reach_the_disk_before_they_are_confirmed() {
+    let db = TestDb::create(Backend::Sqlite).await;
+    let store = SqliteStore::connect(&db.url).await.unwrap();
+    for _ in 0..3 {
+        let mut conn = store.pool().acquire().await.unwrap();
+        let level: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&mut *conn).await.unwrap();
+        assert_eq!(level, 2, "synchronous = FULL");
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut *conn).await.unwrap();
+        assert_eq!(mode, "wal");
+    }
+}

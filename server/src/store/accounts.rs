@@ -38,6 +38,8 @@ pub trait AccountStore: Send + Sync {
     ) -> Result<SessionRecord, StoreError>;
     async fn find_session(&self, token_hash: &str) -> Result<Option<SessionRecord>, StoreError>;
     async fn delete_session(&self, id: &str) -> Result<(), StoreError>;
+    /// Deletes sessions that expired by `now`; returns how many.
+    async fn purge_sessions(&self, now: DateTime<Utc>) -> Result<u64, StoreError>;
     async fn create_api_key(&self, key: &NewApiKey) -> Result<ApiKeyRecord, StoreError>;
     /// The key with this hash (revoked and expired ones included: the caller tells why).
     async fn find_api_key(&self, key_hash: &str) -> Result<Option<ApiKeyRecord>, StoreError>;
@@ -315,6 +317,15 @@ macro_rules! impl_accounts_store {
                 async fn delete_session(&self, id: &str) -> Result<(), StoreError> {
                     sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id).execute(&self.pool).await.map_err(map_err)?;
                     Ok(())
+                }
+
+                async fn purge_sessions(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
+                    let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+                        .bind(Ts(now))
+                        .execute(&self.pool)
+                        .await
+                        .map_err(map_err)?;
+                    Ok(done.rows_affected())
                 }
 
                 async fn create_api_key(&self, key: &NewApiKey) -> Result<ApiKeyRecord, StoreError> {

@@ -56,7 +56,9 @@ impl SqliteStore {
             .with_context(|| format!("invalid SQLite URL {url:?}"))?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            // FULL: a commit is on disk before the booking is confirmed to anyone (in WAL
+            // mode NORMAL may lose the last commits on power loss).
+            .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()

@@ -76,6 +76,9 @@ pub trait WebhookStore: Send + Sync {
     ) -> Result<Vec<ClaimedDelivery>, StoreError>;
     /// Records an attempt and moves the delivery on (and disables its endpoint if told to).
     async fn record_attempt(&self, attempt: &AttemptRecord) -> Result<(), StoreError>;
+    /// Deletes events written before `before` whose deliveries are all finished (succeeded
+    /// or failed), with their deliveries and attempts; returns how many events.
+    async fn purge_webhook_history(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
 }
 
 #[derive(sqlx::FromRow)]
@@ -421,6 +424,20 @@ macro_rules! impl_webhooks_store {
                             .map_err(map_err)?;
                     }
                     tx.commit().await.map_err(map_err)
+                }
+
+                async fn purge_webhook_history(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+                    // Deliveries and attempts go with their event (ON DELETE CASCADE).
+                    let done = sqlx::query(
+                        "DELETE FROM webhook_events WHERE created_at < $1 AND NOT EXISTS \
+                         (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = webhook_events.id \
+                         AND d.state = 'pending')",
+                    )
+                    .bind(Ts(before))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    Ok(done.rows_affected())
                 }
             }
         }
