@@ -74,6 +74,9 @@ struct ServeArgs {
     /// Requests per minute per org on the org API.
     #[arg(long, env = "CADENCE_ORG_RATE_LIMIT", default_value_t = NonZeroU32::new(1200).unwrap())]
     org_rate_limit: NonZeroU32,
+    /// Failed logins per account per 15 minutes before further attempts get 429.
+    #[arg(long, env = "CADENCE_LOGIN_FAILURE_LIMIT", default_value_t = NonZeroU32::new(10).unwrap())]
+    login_failure_limit: NonZeroU32,
     /// Let webhook URLs be http:// and point at private/loopback addresses (development
     /// and tests only).
     #[arg(long, env = "CADENCE_WEBHOOK_ALLOW_PRIVATE", value_parser = clap::builder::BoolishValueParser::new(), default_value_t = false)]
@@ -230,6 +233,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             public_per_minute: args.public_rate_limit,
             bookings_per_minute: args.booking_rate_limit,
             org_per_minute: args.org_rate_limit,
+            login_failures_per_15_minutes: args.login_failure_limit,
             trusted_proxies: args.trusted_proxies,
         },
         webhooks: WorkerConfig {

@@ -44,6 +44,8 @@ pub struct RateLimitConfig {
     pub bookings_per_minute: NonZeroU32,
     /// Requests per minute per org (org API).
     pub org_per_minute: NonZeroU32,
+    /// Failed logins per account (e-mail, known or not) per 15 minutes, then 429.
+    pub login_failures_per_15_minutes: NonZeroU32,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpNet>,
 }
@@ -54,6 +56,7 @@ impl Default for RateLimitConfig {
             public_per_minute: NonZeroU32::new(300).expect("non-zero"),
             bookings_per_minute: NonZeroU32::new(20).expect("non-zero"),
             org_per_minute: NonZeroU32::new(1200).expect("non-zero"),
+            login_failures_per_15_minutes: NonZeroU32::new(10).expect("non-zero"),
             trusted_proxies: Vec::new(),
         }
     }

@@ -1,5 +1,6 @@
 //! The account API and API key lifecycle, on both backends.
 
+use cadence_server::config::Config;
 use cadence_server::testing::{Backend, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -11,6 +12,7 @@ cadence_server::both_backends!(
     api_key_lifecycle_create_use_revoke_expire,
     api_keys_need_a_session_not_an_api_key,
     key_scopes_are_enforced,
+    failed_logins_are_throttled_per_account_without_telling_which_exist,
 );
 
 async fn signup(app: &TestApp, email: &str, slug: Option<&str>) -> reqwest::Response {
@@ -311,5 +313,38 @@ async fn key_scopes_are_enforced(backend: Backend) {
             "{path}"
         );
     }
+    app.stop().await;
+}
+
+/// After its allowance of failed logins an account answers 429 (with `Retry-After`), even
+/// to the right password, until an attempt comes back; an e-mail without an account
+/// answers exactly the same, and other accounts are not affected.
+async fn failed_logins_are_throttled_per_account_without_telling_which_exist(backend: Backend) {
+    let mut config = Config::default();
+    config.rate_limits.login_failures_per_15_minutes = std::num::NonZeroU32::new(3).unwrap();
+    let app = TestApp::spawn_with(backend, config).await;
+    assert_eq!(signup(&app, "ada@example.com", None).await.status(), StatusCode::CREATED);
+    assert_eq!(signup(&app, "ben@example.com", None).await.status(), StatusCode::CREATED);
+    let login = |email: &str, password: &str| {
+        app.client
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+    };
+    for email in ["ada@example.com", "nobody@example.com"] {
+        for _ in 0..3 {
+            assert_eq!(login(email, "wrong wrong wrong").await.unwrap().status(), StatusCode::UNAUTHORIZED);
+        }
+        let res = login(email, "wrong wrong wrong").await.unwrap();
+        assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "{email}");
+        let wait: u64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=301).contains(&wait), "one attempt back in 15 min / 3: {wait}");
+        let err = error(res, StatusCode::TOO_MANY_REQUESTS).await;
+        assert_eq!(err["code"], "rate_limited");
+    }
+    let res = login("ADA@example.com", "correct horse battery").await.unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "locked: the password is not even checked");
+    let res = login("ben@example.com", "correct horse battery").await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "other accounts log in as usual");
     app.stop().await;
 }

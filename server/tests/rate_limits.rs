@@ -25,6 +25,7 @@ fn limits(public: u32, bookings: u32, org: u32, trusted: &[&str]) -> Config {
             bookings_per_minute: NonZeroU32::new(bookings).unwrap(),
             org_per_minute: NonZeroU32::new(org).unwrap(),
             trusted_proxies: trusted.iter().map(|t| t.parse().unwrap()).collect(),
+            ..RateLimitConfig::default()
         },
         ..Config::default()
     }

@@ -57,9 +57,12 @@ async fn login(
     AppJson(req): AppJson<LoginRequest>,
 ) -> Result<Json<SessionResponse>, ApiError> {
     let store = state.store.as_ref();
-    let user = store.find_user_by_email(&req.email.trim().to_lowercase()).await?;
+    let email = req.email.trim().to_lowercase();
+    state.rate_limits.check_login(&email)?;
+    let user = store.find_user_by_email(&email).await?;
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let (true, Some(user)) = (accounts::verify_password(req.password, stored).await, user) else {
+        state.rate_limits.login_failed(&email)?;
         return Err(ApiError::Unauthorized {
             code: "unauthorized",
             message: "E-mail or password is wrong.".into(),

@@ -11,6 +11,10 @@
 //! An IPv6 client is bucketed by its /64 network: one host usually holds a whole /64 and
 //! can pick a fresh address per request, so per-address buckets would never run out. An
 //! IPv4-mapped IPv6 address is its IPv4 address.
+//!
+//! Failed logins are counted per account (the e-mail as typed, whether or not it has an
+//! account, so the answers tell nothing about which exist): once an account's allowance
+//! is spent, its logins get 429 without the password being checked, until one comes back.
 
 use crate::config::RateLimitConfig;
 use crate::http::error::ApiError;
@@ -19,9 +23,11 @@ use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
+use std::collections::HashMap;
 use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
+use std::sync::Mutex;
 
 type Keyed<K> = RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock, StateInformationMiddleware>;
 
@@ -39,6 +45,9 @@ pub struct RateLimits {
     by_client: Keyed<IpAddr>,
     bookings_by_client: Keyed<IpAddr>,
     by_org: Keyed<String>,
+    login_failures: Keyed<String>,
+    /// Accounts whose failed logins are used up, and until when (unix seconds).
+    locked_logins: Mutex<HashMap<String, i64>>,
 }
 
 impl RateLimits {
@@ -50,6 +59,9 @@ impl RateLimits {
                 .with_middleware::<StateInformationMiddleware>(),
             by_org: RateLimiter::keyed(Quota::per_minute(config.org_per_minute))
                 .with_middleware::<StateInformationMiddleware>(),
+            login_failures: RateLimiter::keyed(login_quota(config.login_failures_per_15_minutes))
+                .with_middleware::<StateInformationMiddleware>(),
+            locked_logins: Mutex::default(),
             config,
         }
     }
@@ -66,11 +78,43 @@ impl RateLimits {
         check(&self.by_org, &org_id.to_owned(), self.config.org_per_minute)
     }
 
+    /// 429 while `account`'s failed logins are used up.
+    pub fn check_login(&self, account: &str) -> Result<(), ApiError> {
+        let now = chrono::Utc::now().timestamp();
+        match self.locked().get(account) {
+            Some(&until) if until > now => Err(ApiError::RateLimited {
+                limit: self.config.login_failures_per_15_minutes.get(),
+                retry_after: u64::try_from(until - now).unwrap_or(1),
+                reset: until,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Counts a failed login of `account`; the one that uses up the allowance is 429 (and
+    /// so is every login of the account until an attempt comes back).
+    pub fn login_failed(&self, account: &str) -> Result<(), ApiError> {
+        let Err(not_until) = self.login_failures.check_key(&account.to_owned()) else { return Ok(()) };
+        let wait = not_until.wait_time_from(DefaultClock::default().now());
+        let until =
+            chrono::Utc::now().timestamp() + i64::try_from(wait.as_secs()).unwrap_or(i64::MAX / 2) + 1;
+        self.locked().insert(account.to_owned(), until);
+        self.check_login(account)
+    }
+
+    fn locked(&self) -> std::sync::MutexGuard<'_, HashMap<String, i64>> {
+        // A poisoned lock only means another thread panicked between two map operations.
+        self.locked_logins.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Drops the state of keys whose buckets are full again (housekeeping).
     pub fn forget_idle(&self) {
         self.by_client.retain_recent();
         self.bookings_by_client.retain_recent();
         self.by_org.retain_recent();
+        self.login_failures.retain_recent();
+        let now = chrono::Utc::now().timestamp();
+        self.locked().retain(|_, until| *until > now);
     }
 
     /// The client's address: the peer, or what a trusted proxy says it forwarded for.
@@ -88,6 +132,12 @@ impl RateLimits {
             .collect();
         chain.into_iter().rev().find(|ip| !trusted(*ip)).unwrap_or(peer)
     }
+}
+
+/// `n` failures at once, then one more every 15 minutes / `n`.
+fn login_quota(n: NonZeroU32) -> Quota {
+    let every = std::time::Duration::from_secs(15 * 60) / n.get();
+    Quota::with_period(every).map_or_else(|| Quota::per_second(n), |q| q.allow_burst(n))
 }
 
 /// The key of a client address's bucket: an IPv4 address itself, an IPv6 address its /64.
