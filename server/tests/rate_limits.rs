@@ -16,6 +16,7 @@ cadence_server::both_backends!(
     org_api_is_limited_per_org,
     forwarded_for_counts_only_from_trusted_proxies,
     ipv6_clients_are_limited_per_64_network,
+    failed_authentication_and_unknown_api_routes_are_limited_per_client,
 );
 
 fn limits(public: u32, bookings: u32, org: u32, trusted: &[&str]) -> Config {
@@ -149,5 +150,33 @@ async fn ipv6_clients_are_limited_per_64_network(backend: Backend) {
     let res = get("2001:db8:7:1:dead:beef:0:1".into()).await.unwrap();
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "a fourth address of the same /64");
     assert_eq!(get("2001:db8:7:2::1".into()).await.unwrap().status(), StatusCode::OK, "another /64");
+    app.stop().await;
+}
+
+/// Each bad key costs a lookup, each unknown route an answer: both are limited per client
+/// (the public per-client quota). A client whose failed attempts are used up gets 429
+/// before any key is looked up, also with a good key, until an attempt comes back.
+async fn failed_authentication_and_unknown_api_routes_are_limited_per_client(backend: Backend) {
+    let app = TestApp::spawn_with(backend, limits(3, 100, 100, &[])).await;
+    let a = seed_org(app.store.as_ref(), "clinic-a", "Europe/Berlin").await;
+    let services = |key: &str| app.client.get(app.url("/api/v1/services")).bearer_auth(key).send();
+    assert_eq!(services(&a.api_key).await.unwrap().status(), StatusCode::OK, "good keys do not count");
+    for _ in 0..3 {
+        assert_eq!(services("ck_live_nope").await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    }
+    let res = services("ck_live_nope").await.unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(header(&res, "retry-after") >= 1);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "rate_limited");
+    let res = services(&a.api_key).await.unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "locked out before the key is looked up");
+
+    for _ in 0..3 {
+        let res = app.client.get(app.url("/api/v1/no-such-route")).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    }
+    let res = app.client.get(app.url("/api/v1/no-such-route")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS, "unknown API routes share the client's bucket");
     app.stop().await;
 }

@@ -3,7 +3,7 @@
 //! The key is looked up by its SHA-256 (the only form stored), so no plain key is ever
 //! compared; scopes are checked per route with [`OrgAuth::require`].
 
-use crate::http::context::Caller;
+use crate::http::context::{Caller, ClientIp};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
 use crate::keys::hash_secret;
@@ -41,40 +41,55 @@ impl FromRequestParts<AppState> for OrgAuth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
-        let Some(token) = header.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()) else {
-            return Err(unauthorized(
-                "unauthorized",
-                "Send an API key as `Authorization: Bearer ck_live_…`.",
-            ));
-        };
-        let key = state
-            .store
-            .find_api_key(&hash_secret(token))
-            .await?
-            .ok_or_else(|| unauthorized("unauthorized", "The API key is not valid."))?;
-        let now = crate::clock::now();
-        if key.revoked_at.is_some() {
-            return Err(unauthorized("key_revoked", "The API key has been revoked."));
+        // A client whose failed attempts are used up gets 429 before any key lookup.
+        let client = parts.extensions.get::<ClientIp>().map(|c| c.0);
+        if let Some(ip) = client {
+            state.rate_limits.check_auth(ip)?;
         }
-        if key.expires_at.is_some_and(|at| at <= now) {
-            return Err(unauthorized("key_expired", "The API key has expired."));
+        let found = authenticate(parts, state).await?;
+        match (found, client) {
+            (Ok(found), _) => Ok(found),
+            (Err(refusal), Some(ip)) => {
+                state.rate_limits.auth_failed(ip)?;
+                Err(refusal)
+            }
+            (Err(refusal), None) => Err(refusal),
         }
-        let org = state
-            .store
-            .find_org(&key.org_id)
-            .await?
-            .ok_or_else(|| unauthorized("unauthorized", "The API key is not valid."))?;
-        if let Some(caller) = parts.extensions.get::<Caller>() {
-            caller.set_org(&org.id);
-            caller.set_key(&key.id);
-            caller.set_allowance(state.rate_limits.check_org(&org.id)?);
-        }
-        if key.last_used_at.is_none_or(|at| now - at >= TOUCH_EVERY) {
-            state.store.touch_api_key(&key.id, now).await?;
-        }
-        Ok(OrgAuth { org, key })
     }
+}
+
+/// The key and org of the request's bearer token, or why not (the outer `Err` is a store
+/// failure, the inner one the 401 to answer).
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<Result<OrgAuth, ApiError>, ApiError> {
+    let header = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let Some(token) = header.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(Err(unauthorized(
+            "unauthorized",
+            "Send an API key as `Authorization: Bearer ck_live_…`.",
+        )));
+    };
+    let Some(key) = state.store.find_api_key(&hash_secret(token)).await? else {
+        return Ok(Err(unauthorized("unauthorized", "The API key is not valid.")));
+    };
+    let now = crate::clock::now();
+    if key.revoked_at.is_some() {
+        return Ok(Err(unauthorized("key_revoked", "The API key has been revoked.")));
+    }
+    if key.expires_at.is_some_and(|at| at <= now) {
+        return Ok(Err(unauthorized("key_expired", "The API key has expired.")));
+    }
+    let Some(org) = state.store.find_org(&key.org_id).await? else {
+        return Ok(Err(unauthorized("unauthorized", "The API key is not valid.")));
+    };
+    if let Some(caller) = parts.extensions.get::<Caller>() {
+        caller.set_org(&org.id);
+        caller.set_key(&key.id);
+        caller.set_allowance(state.rate_limits.check_org(&org.id)?);
+    }
+    if key.last_used_at.is_none_or(|at| now - at >= TOUCH_EVERY) {
+        state.store.touch_api_key(&key.id, now).await?;
+    }
+    Ok(Ok(OrgAuth { org, key }))
 }
 
 /// An authenticated person (account API): `Authorization: Bearer cs_…` from login.

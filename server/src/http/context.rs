@@ -127,8 +127,9 @@ fn with_envelope(res: Response) -> Response {
 #[derive(Clone, Copy, Debug)]
 pub struct ClientIp(pub std::net::IpAddr);
 
-/// Per-client rate limits for the public surface and the account API (the org API is
-/// limited per org, in its authentication). Runs inside `request_context`.
+/// Per-client rate limits for the public surface, the account API and unknown API routes
+/// (the org API is limited per org, and its failed authentication per client, in its
+/// authentication). Runs inside `request_context`.
 pub async fn client_rate_limit(
     State(state): State<AppState>,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
@@ -139,9 +140,12 @@ pub async fn client_rate_limit(
     let ip = state.rate_limits.client_ip(peer.ip(), req.headers());
     req.extensions_mut().insert(ClientIp(ip));
     let path = req.uri().path();
+    // An unknown API route is answered for free, but not without limit.
+    let unknown_api_route = path.starts_with("/api/") && req.extensions().get::<MatchedPath>().is_none();
     let per_client = path.starts_with("/api/v1/public/")
         || path.starts_with("/api/v1/auth/")
-        || path.starts_with("/api/v1/api-keys");
+        || path.starts_with("/api/v1/api-keys")
+        || unknown_api_route;
     if per_client {
         let booking = req.method() == axum::http::Method::POST
             && req

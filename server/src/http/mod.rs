@@ -33,6 +33,7 @@ pub mod error;
 pub mod extract;
 mod health;
 pub mod idempotency;
+mod lockout;
 mod manage;
 pub mod openapi;
 mod pages;

@@ -13,21 +13,22 @@
 //! IPv4-mapped IPv6 address is its IPv4 address.
 //!
 //! Failed logins are counted per account (the e-mail as typed, whether or not it has an
-//! account, so the answers tell nothing about which exist): once an account's allowance
-//! is spent, its logins get 429 without the password being checked, until one comes back.
+//! account, so the answers tell nothing about which exist), failed org API authentication
+//! per client; once the allowance is spent, further attempts get 429 before any password
+//! is checked or key looked up, until one comes back (see [`super::lockout`]).
 
 use crate::config::RateLimitConfig;
 use crate::http::error::ApiError;
+use crate::http::lockout::Lockout;
 use axum::http::HeaderMap;
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
-use std::collections::HashMap;
 use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::sync::Mutex;
+use std::time::Duration;
 
 type Keyed<K> = RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock, StateInformationMiddleware>;
 
@@ -45,9 +46,10 @@ pub struct RateLimits {
     by_client: Keyed<IpAddr>,
     bookings_by_client: Keyed<IpAddr>,
     by_org: Keyed<String>,
-    login_failures: Keyed<String>,
-    /// Accounts whose failed logins are used up, and until when (unix seconds).
-    locked_logins: Mutex<HashMap<String, i64>>,
+    /// Failed logins per account (the e-mail as typed).
+    logins: Lockout<String>,
+    /// Failed org API authentication per client (bucket of its address).
+    auth_failures: Lockout<IpAddr>,
 }
 
 impl RateLimits {
@@ -59,9 +61,8 @@ impl RateLimits {
                 .with_middleware::<StateInformationMiddleware>(),
             by_org: RateLimiter::keyed(Quota::per_minute(config.org_per_minute))
                 .with_middleware::<StateInformationMiddleware>(),
-            login_failures: RateLimiter::keyed(login_quota(config.login_failures_per_15_minutes))
-                .with_middleware::<StateInformationMiddleware>(),
-            locked_logins: Mutex::default(),
+            logins: Lockout::new(config.login_failures_per_15_minutes, Duration::from_secs(15 * 60)),
+            auth_failures: Lockout::new(config.public_per_minute, Duration::from_secs(60)),
             config,
         }
     }
@@ -80,31 +81,24 @@ impl RateLimits {
 
     /// 429 while `account`'s failed logins are used up.
     pub fn check_login(&self, account: &str) -> Result<(), ApiError> {
-        let now = chrono::Utc::now().timestamp();
-        match self.locked().get(account) {
-            Some(&until) if until > now => Err(ApiError::RateLimited {
-                limit: self.config.login_failures_per_15_minutes.get(),
-                retry_after: u64::try_from(until - now).unwrap_or(1),
-                reset: until,
-            }),
-            _ => Ok(()),
-        }
+        self.logins.check(&account.to_owned())
     }
 
     /// Counts a failed login of `account`; the one that uses up the allowance is 429 (and
     /// so is every login of the account until an attempt comes back).
     pub fn login_failed(&self, account: &str) -> Result<(), ApiError> {
-        let Err(not_until) = self.login_failures.check_key(&account.to_owned()) else { return Ok(()) };
-        let wait = not_until.wait_time_from(DefaultClock::default().now());
-        let until =
-            chrono::Utc::now().timestamp() + i64::try_from(wait.as_secs()).unwrap_or(i64::MAX / 2) + 1;
-        self.locked().insert(account.to_owned(), until);
-        self.check_login(account)
+        self.logins.failed(&account.to_owned())
     }
 
-    fn locked(&self) -> std::sync::MutexGuard<'_, HashMap<String, i64>> {
-        // A poisoned lock only means another thread panicked between two map operations.
-        self.locked_logins.lock().unwrap_or_else(|p| p.into_inner())
+    /// 429 while the client's failed org API authentications are used up (checked before
+    /// the key is looked up).
+    pub fn check_auth(&self, ip: IpAddr) -> Result<(), ApiError> {
+        self.auth_failures.check(&bucket_of(ip))
+    }
+
+    /// Counts a failed org API authentication of the client.
+    pub fn auth_failed(&self, ip: IpAddr) -> Result<(), ApiError> {
+        self.auth_failures.failed(&bucket_of(ip))
     }
 
     /// Drops the state of keys whose buckets are full again (housekeeping).
@@ -112,9 +106,8 @@ impl RateLimits {
         self.by_client.retain_recent();
         self.bookings_by_client.retain_recent();
         self.by_org.retain_recent();
-        self.login_failures.retain_recent();
-        let now = chrono::Utc::now().timestamp();
-        self.locked().retain(|_, until| *until > now);
+        self.logins.forget_idle();
+        self.auth_failures.forget_idle();
     }
 
     /// The client's address: the peer, or what a trusted proxy says it forwarded for.
@@ -132,12 +125,6 @@ impl RateLimits {
             .collect();
         chain.into_iter().rev().find(|ip| !trusted(*ip)).unwrap_or(peer)
     }
-}
-
-/// `n` failures at once, then one more every 15 minutes / `n`.
-fn login_quota(n: NonZeroU32) -> Quota {
-    let every = std::time::Duration::from_secs(15 * 60) / n.get();
-    Quota::with_period(every).map_or_else(|| Quota::per_second(n), |q| q.allow_burst(n))
 }
 
 /// The key of a client address's bucket: an IPv4 address itself, an IPv6 address its /64.
