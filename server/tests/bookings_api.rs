@@ -28,6 +28,7 @@ cadence_server::both_backends!(
     new_york_org_availability_follows_wall_clock_across_dst,
     every_booking_change_writes_its_outbox_event,
     date_overrides_reach_availability,
+    availability_that_could_be_huge_is_refused_before_it_is_computed,
 );
 
 struct Ctx {
@@ -1168,5 +1169,53 @@ async fn date_overrides_reach_availability(backend: Backend) {
     assert!(c.slots(&solo, None, off).await.is_empty(), "a day off");
     assert_eq!(starts(&c.slots(&solo, None, short).await), [iso(at(short, "12:00"))]);
     assert_eq!(c.slots(&solo, None, day(34)).await.len(), 8, "the weekly hours otherwise");
+    c.app.stop().await;
+}
+
+/// Anyone can sign up and configure a 1-minute grid with practitioners working around the
+/// clock; a 62-day question about such a service would be millions of entries. It is
+/// refused (422, saying how to narrow it) before any slot is computed; narrower questions
+/// about the same service are answered.
+async fn availability_that_could_be_huge_is_refused_before_it_is_computed(backend: Backend) {
+    let c = ctx(backend).await;
+    let all_day = json!([{"start": "00:00", "end": "24:00"}]);
+    let hours = json!({"monday": all_day, "tuesday": all_day, "wednesday": all_day, "thursday": all_day,
+                       "friday": all_day, "saturday": all_day, "sunday": all_day});
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let res = c
+            .api(Method::POST, "/api/v1/practitioners")
+            .json(&json!({"name": format!("Night {i}"), "weekly_hours": hours}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        ids.push(res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned());
+    }
+    let res = c
+        .api(Method::POST, "/api/v1/services")
+        .json(&json!({"name": "Minute", "duration_minutes": 1, "slot_interval_minutes": 1,
+                      "booking_window_days": 730, "practitioner_ids": ids}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let svc = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let ask = |query: String| {
+        let path = format!("/api/v1/public/orgs/clinic-a/availability?service_id={svc}&{query}");
+        c.app.client.get(c.app.url(&path)).send()
+    };
+    let res = ask(format!("from={}&to={}", day(1), day(62))).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let err: Value = res.json().await.unwrap();
+    assert_eq!(err["error"]["code"], "too_many_slots");
+    assert_eq!(err["error"]["field"], "to");
+    assert!(err["error"]["message"].as_str().unwrap().contains("fewer days"));
+    // One practitioner for three days: about 4,300 entries, answered.
+    let res = ask(format!("practitioner_id={}&from={}&to={}", ids[0], day(1), day(3))).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let slots: Value = res.json().await.unwrap();
+    let n = slots["slots"].as_array().unwrap().len();
+    assert!((4_000..=4_400).contains(&n), "three whole days of minutes: {n}");
     c.app.stop().await;
 }

@@ -71,6 +71,41 @@ pub enum StartCheck {
     Open(Vec<String>),
 }
 
+/// At most how many (slot, practitioner) entries [`find_open_slots`] can return for starts
+/// in `[from, to)` at `now`, computed from the schedules alone (no slot is made): for each
+/// practitioner, the grid starts of their fullest day, on every day the bookable part of
+/// the range touches (plus one, for timezones). Cheap enough to ask before the real work.
+pub fn entry_bound(
+    rules: &ServiceRules,
+    schedules: &[Schedule],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> u64 {
+    let from = from.max(now + rules.min_notice);
+    let to = to.min(now + rules.booking_window);
+    if to <= from {
+        return 0;
+    }
+    let days = u64::try_from((to - from).num_days() + 2).unwrap_or(u64::MAX);
+    let step = u64::try_from(rules.slot_interval.num_minutes().max(1)).unwrap_or(1);
+    // Grid starts of one day's intervals: each interval starts at most len / step + 1 slots.
+    let starts = |intervals: &[Interval]| -> u64 {
+        intervals
+            .iter()
+            .map(|i| u64::from(i.end.minutes().saturating_sub(i.start.minutes())) / step + 1)
+            .sum()
+    };
+    schedules
+        .iter()
+        .map(|s| {
+            let weekly = s.weekly_hours.days().iter().map(|(_, day)| starts(day)).max().unwrap_or(0);
+            let overrides = s.date_overrides.values().map(|day| starts(day)).max().unwrap_or(0);
+            weekly.max(overrides).saturating_mul(days)
+        })
+        .fold(0, u64::saturating_add)
+}
+
 /// Open slots with a start in `[from, to)`, ordered by start, each listing the free
 /// practitioners (sorted by id).
 pub fn find_open_slots(

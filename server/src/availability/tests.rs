@@ -365,6 +365,26 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 
     #[test]
+    fn the_entry_bound_is_never_below_what_the_engine_returns(
+        rules in rules_strategy(),
+        a in schedule_strategy("prac_a"),
+        b in schedule_strategy("prac_b"),
+        now_offset in 0i64..20 * 24,
+        from_offset in -48i64..20 * 24,
+        span_hours in 1i64..=10 * 24,
+    ) {
+        let base = t("2026-03-01T00:00:00Z");
+        let now = base + Duration::hours(now_offset);
+        let from = base + Duration::hours(from_offset);
+        let to = from + Duration::hours(span_hours);
+        // No bookings: the most the engine can return.
+        let cals = [Calendar { schedule: &a, busy: &[] }, Calendar { schedule: &b, busy: &[] }];
+        let entries: usize = find_open_slots(&rules, &cals, from, to, now).iter().map(|s| s.practitioner_ids.len()).sum();
+        let bound = entry_bound(&rules, &[a.clone(), b.clone()], from, to, now);
+        prop_assert!(entries as u64 <= bound, "{entries} entries above the bound {bound}");
+    }
+
+    #[test]
     fn every_slot_obeys_every_rule(
         rules in rules_strategy(),
         a in schedule_strategy("prac_a"),

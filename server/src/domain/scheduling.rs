@@ -89,7 +89,13 @@ impl Offer {
         now: DateTime<Utc>,
     ) -> Result<Vec<Slot>, DomainError> {
         let busy = self.busy(store, from, to, None).await?;
-        Ok(availability::find_open_slots(&self.rules, &self.calendars(&busy), from, to, now))
+        // The engine is pure CPU work: on the blocking pool it cannot hold up the async
+        // workers that serve every other request.
+        let (rules, schedules) = (self.rules, self.schedules.clone());
+        let slots = tokio::task::spawn_blocking(move || {
+            availability::find_open_slots(&rules, &calendars(&schedules, &busy), from, to, now)
+        });
+        Ok(slots.await.map_err(anyhow::Error::from)?)
     }
 
     /// Whether `start` can be booked; `except` is a booking being moved (its own time does
@@ -102,7 +108,7 @@ impl Offer {
         except: Option<&str>,
     ) -> Result<StartCheck, DomainError> {
         let busy = self.busy(store, start, start + Duration::seconds(1), except).await?;
-        Ok(availability::check_start(&self.rules, &self.calendars(&busy), start, now))
+        Ok(availability::check_start(&self.rules, &calendars(&self.schedules, &busy), start, now))
     }
 
     /// The practitioner's timezone.
@@ -132,20 +138,26 @@ impl Offer {
         }
         Ok(by_practitioner)
     }
+}
 
-    fn calendars<'a>(&'a self, busy: &'a HashMap<String, Vec<Busy>>) -> Vec<Calendar<'a>> {
-        self.schedules
-            .iter()
-            .map(|schedule| Calendar {
-                schedule,
-                busy: busy.get(&schedule.practitioner_id).map(Vec::as_slice).unwrap_or(&[]),
-            })
-            .collect()
-    }
+/// Each schedule with its practitioner's busy ranges.
+fn calendars<'a>(schedules: &'a [Schedule], busy: &'a HashMap<String, Vec<Busy>>) -> Vec<Calendar<'a>> {
+    schedules
+        .iter()
+        .map(|schedule| Calendar {
+            schedule,
+            busy: busy.get(&schedule.practitioner_id).map(Vec::as_slice).unwrap_or(&[]),
+        })
+        .collect()
 }
 
 /// Longest availability range one request may ask for.
 pub const MAX_RANGE: Duration = Duration::days(62);
+
+/// Most (slot, practitioner) entries one availability answer may hold (about 2.5 MB of
+/// JSON); a query that could exceed it is refused before any slot is computed. A month of
+/// 20 practitioners on a 15-minute grid, 9 hours a day, is about 22,000.
+pub const MAX_ENTRIES: u64 = 50_000;
 
 /// `GET …/availability`: open slots of a service, for one practitioner or any.
 /// `from`/`to` are dates in the org's timezone (`to` inclusive) or instants; the default is
@@ -182,6 +194,16 @@ pub async fn availability(
     let service = find_service(store, org, service_id, surface).await?;
     let slots = if service.active {
         let offer = Offer::load(store, org, service, practitioner_id, surface).await?;
+        if availability::entry_bound(&offer.rules, &offer.schedules, from, to, now) > MAX_ENTRIES {
+            return Err(DomainError::invalid(
+                "too_many_slots",
+                "to",
+                format!(
+                    "This query could return more than {MAX_ENTRIES} times; ask for fewer days (from, to) \
+                     or one practitioner (practitioner_id)."
+                ),
+            ));
+        }
         offer.slots(store, from, to, now).await?
     } else {
         Vec::new()
