@@ -1,6 +1,7 @@
 //! The org API's resources on both backends: services, practitioners, customers, the org;
 //! validation that names the field; deletion rules; tenant isolation on every id route.
 
+use cadence_server::model::{NewPractitioner, NewService, NewWebhookEndpoint};
 use cadence_server::testing::{Backend, SeededOrg, TestApp, seed_org};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -14,6 +15,7 @@ cadence_server::both_backends!(
     org_can_be_read_and_updated,
     another_orgs_key_gets_404_on_every_id_route,
     unknown_ids_are_404_naming_what_is_missing,
+    per_org_quotas_are_clear_refusals,
 );
 
 struct Ctx {
@@ -404,5 +406,75 @@ async fn unknown_ids_are_404_naming_what_is_missing(backend: Backend) {
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     let err: Value = res.json().await.unwrap();
     assert_eq!(err["error"]["message"], "Service svc_nope not found.");
+    c.app.stop().await;
+}
+
+/// An org has at most 200 services, 200 practitioners and 20 webhook endpoints (409
+/// `quota_exceeded`, freed by deleting one) and a practitioner at most 400 date overrides
+/// (422): every page and every availability question reads them all.
+async fn per_org_quotas_are_clear_refusals(backend: Backend) {
+    let c = ctx(backend).await;
+    let (store, org) = (c.app.store.as_ref(), c.a.org.id.as_str());
+    let have = |n: usize| 200 - n;
+    for i in 0..have(c.a.practitioners.len()) {
+        let p = NewPractitioner { name: format!("P{i}"), active: true, ..NewPractitioner::default() };
+        store.create_practitioner(org, &p).await.unwrap();
+    }
+    for i in 0..have(2) {
+        let s = NewService {
+            name: format!("S{i}"),
+            duration_minutes: 30,
+            slot_interval_minutes: 30,
+            booking_window_days: 60,
+            active: true,
+            ..NewService::default()
+        };
+        store.create_service(org, &s).await.unwrap();
+    }
+    for i in 0..20 {
+        let e = NewWebhookEndpoint {
+            org_id: org.to_owned(),
+            url: format!("https://hooks{i}.example.com/cadence"),
+            events: vec!["*".into()],
+            description: None,
+            secret: "whsec_x".into(),
+        };
+        store.create_webhook_endpoint(&e).await.unwrap();
+    }
+    let refused = [
+        ("/api/v1/practitioners", json!({"name": "One too many"})),
+        ("/api/v1/services", json!({"name": "One too many", "duration_minutes": 30})),
+        ("/api/v1/webhooks", json!({"url": "https://more.example.com/cadence", "events": ["*"]})),
+    ];
+    for (path, body) in &refused {
+        let (status, err) = c.json(Method::POST, path, Some(body.clone())).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{path}: {err}");
+        assert_eq!(err["error"]["code"], "quota_exceeded", "{path}");
+    }
+    // Deleting one makes room again.
+    let (_, list) = c.json(Method::GET, "/api/v1/services?limit=1", None).await;
+    let id = list["data"][0]["id"].as_str().unwrap().to_owned();
+    let (status, _) = c.json(Method::DELETE, &format!("/api/v1/services/{id}"), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = c.json(Method::POST, refused[1].0, Some(refused[1].1.clone())).await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let overrides: Vec<Value> = (0..401)
+        .map(|d| json!({"date": (chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap() + chrono::Duration::days(d)).to_string(), "intervals": []}))
+        .collect();
+    let (_, list) = c.json(Method::GET, "/api/v1/practitioners?limit=1", None).await;
+    let id = list["data"][0]["id"].as_str().unwrap().to_owned();
+    let (status, err) = c
+        .json(
+            Method::PATCH,
+            &format!("/api/v1/practitioners/{id}"),
+            Some(json!({"date_overrides": overrides})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{err}");
+    assert_eq!(
+        (err["error"]["code"].as_str(), err["error"]["field"].as_str()),
+        (Some("too_many"), Some("date_overrides"))
+    );
     c.app.stop().await;
 }

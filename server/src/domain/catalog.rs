@@ -140,6 +140,13 @@ fn weekly_hours(hours: &WeeklyHours) -> Result<(), DomainError> {
 }
 
 fn date_overrides(overrides: &[DateOverride]) -> Result<(), DomainError> {
+    if overrides.len() > MAX_DATE_OVERRIDES {
+        return Err(DomainError::invalid(
+            "too_many",
+            "date_overrides",
+            format!("At most {MAX_DATE_OVERRIDES} date overrides; remove past ones."),
+        ));
+    }
     for (i, o) in overrides.iter().enumerate() {
         if overrides[..i].iter().any(|earlier| earlier.date == o.date) {
             return Err(DomainError::invalid(
@@ -215,11 +222,28 @@ fn patched_practitioner(
 }
 
 /// Creates a service; the practitioners it names must be the org's.
+/// Most services, and most practitioners, one org may have (each page of the booking flow
+/// and each availability question reads them all).
+pub const MAX_PER_ORG: usize = 200;
+
+/// Most date overrides one practitioner may have.
+pub const MAX_DATE_OVERRIDES: usize = 400;
+
+fn quota_exceeded(what: &str) -> DomainError {
+    DomainError::conflict(
+        "quota_exceeded",
+        format!("An org has at most {MAX_PER_ORG} {what}; delete one you no longer need first."),
+    )
+}
+
 pub async fn create_service(
     store: &dyn Store,
     org_id: &str,
     req: &CreateServiceRequest,
 ) -> Result<ServiceRecord, DomainError> {
+    if store.list_services(org_id).await?.len() >= MAX_PER_ORG {
+        return Err(quota_exceeded("services"));
+    }
     let new = new_service(req, &practitioner_ids(store, org_id).await?)?;
     let id = store.create_service(org_id, &new).await?;
     store.get_service(org_id, &id).await?.ok_or_else(|| DomainError::not_found("Service"))
@@ -248,7 +272,11 @@ pub async fn create_practitioner(
     org_id: &str,
     req: &CreatePractitionerRequest,
 ) -> Result<PractitionerRecord, DomainError> {
-    let id = store.create_practitioner(org_id, &new_practitioner(req)?).await?;
+    let new = new_practitioner(req)?;
+    if store.list_practitioners(org_id).await?.len() >= MAX_PER_ORG {
+        return Err(quota_exceeded("practitioners"));
+    }
+    let id = store.create_practitioner(org_id, &new).await?;
     store.get_practitioner(org_id, &id).await?.ok_or_else(|| DomainError::not_found("Practitioner"))
 }
 

@@ -2,14 +2,14 @@
 //! least one known event type or `["*"]`; a short description), and their removal.
 
 use crate::domain::{DomainError, input};
-use crate::model::NewWebhookEndpoint;
+use crate::model::{NewWebhookEndpoint, WebhookEndpointRecord};
 use crate::store::{Store, StoreError};
 use crate::webhooks::{EVENT_TYPES, new_secret, ssrf};
 use cadence_shared::CreateWebhookRequest;
 
 /// The endpoint to store for `req`, with a fresh signing secret. `allow_private` lifts the
 /// SSRF guard (development and tests).
-pub fn new_endpoint(
+fn new_endpoint(
     org_id: &str,
     req: &CreateWebhookRequest,
     allow_private: bool,
@@ -40,6 +40,27 @@ pub fn new_endpoint(
         description: input::text("description", req.description.as_deref(), 500)?,
         secret: new_secret(),
     })
+}
+
+/// Most webhook endpoints one org may have.
+pub const MAX_ENDPOINTS: usize = 20;
+
+/// Registers an endpoint (see [`new_endpoint`]); 409 `quota_exceeded` past [`MAX_ENDPOINTS`].
+pub async fn create_endpoint(
+    store: &dyn Store,
+    org_id: &str,
+    req: &CreateWebhookRequest,
+    allow_private: bool,
+) -> Result<(WebhookEndpointRecord, String), DomainError> {
+    let new = new_endpoint(org_id, req, allow_private)?;
+    if store.list_webhook_endpoints(org_id).await?.len() >= MAX_ENDPOINTS {
+        return Err(DomainError::conflict(
+            "quota_exceeded",
+            format!("An org has at most {MAX_ENDPOINTS} webhook endpoints; delete one first."),
+        ));
+    }
+    let endpoint = store.create_webhook_endpoint(&new).await?;
+    Ok((endpoint, new.secret))
 }
 
 /// Deletes an endpoint; its pending deliveries fail.

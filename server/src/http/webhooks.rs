@@ -1,6 +1,6 @@
 //! Org API: webhook endpoints (`/api/v1/webhooks…`), scope `webhooks:manage`.
 
-use crate::domain::webhooks::{self, new_endpoint};
+use crate::domain::webhooks;
 use crate::http::auth::{Scoped, WebhooksManage};
 use crate::http::error::ApiError;
 use crate::http::extract::{AppJson, AppPath, AppQuery};
@@ -44,11 +44,12 @@ async fn create(
     auth: Scoped<WebhooksManage>,
     AppJson(req): AppJson<CreateWebhookRequest>,
 ) -> Result<(StatusCode, Json<WebhookEndpoint>), ApiError> {
-    let new = new_endpoint(&auth.org.id, &req, state.config.webhooks.allow_private)?;
-    let endpoint = state.store.create_webhook_endpoint(&new).await?;
+    let allow_private = state.config.webhooks.allow_private;
+    let (endpoint, secret) =
+        webhooks::create_endpoint(state.store.as_ref(), &auth.org.id, &req, allow_private).await?;
     Ok((
         StatusCode::CREATED,
-        Json(WebhookEndpoint { secret: Some(new.secret), ..WebhookEndpoint::from(&endpoint) }),
+        Json(WebhookEndpoint { secret: Some(secret), ..WebhookEndpoint::from(&endpoint) }),
     ))
 }
 
