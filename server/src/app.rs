@@ -7,10 +7,15 @@ use crate::http::rate_limit::RateLimits;
 use crate::request_log;
 use crate::store::Store;
 use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tower::ServiceExt;
 
 /// Serves HTTP on `listener` until `shutdown` completes, then finishes in-flight requests,
 /// flushes the request log and returns.
@@ -37,11 +42,10 @@ pub async fn serve_routes(
     let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
     let worker = crate::webhooks::worker::start(store.clone(), config.webhooks.clone(), worker_stopped);
     let housekeeping = crate::housekeeping::start(store.clone(), &config, rate_limits.clone());
+    let (header_read_timeout, max_connections) = (config.header_read_timeout, config.max_connections);
     let state = AppState { store, config: Arc::new(config), request_log, rate_limits };
     let app = crate::http::with_layers(routes, state);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    serve_http(listener, app, header_read_timeout, max_connections, shutdown).await;
     housekeeping.abort();
     let _ = stop_worker.send(true);
     let _ = worker.await;
@@ -49,6 +53,59 @@ pub async fn serve_routes(
     // drains what is queued and ends.
     let _ = log_writer.await;
     Ok(())
+}
+
+/// Accepts HTTP/1 connections until `shutdown`, at most `max_connections` at once (further
+/// ones wait in the listen backlog), each closed when a request's headers take longer than
+/// `header_read_timeout` (slowloris). Then stops accepting, lets in-flight requests finish
+/// (kept-alive idle connections are closed) and returns once every connection is done.
+async fn serve_http(
+    listener: TcpListener,
+    app: Router,
+    header_read_timeout: Duration,
+    max_connections: usize,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
+    let slots = Arc::new(Semaphore::new(max_connections));
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot,
+            () = &mut shutdown => break,
+        };
+        let Ok(slot) = slot else { break };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    // Out of file descriptors and the like: wait a moment, then go on.
+                    tracing::warn!(error = %err, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(ConnectInfo(peer));
+            app.clone().oneshot(req)
+        });
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_read_timeout)
+            .serve_connection(TokioIo::new(stream), service);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            let _slot = slot;
+            if let Err(err) = conn.await {
+                tracing::debug!(error = %err, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
 }
 
 /// Resolves on ctrl-c or SIGTERM.

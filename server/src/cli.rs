@@ -59,6 +59,12 @@ struct ServeArgs {
     /// Seconds a request may take before it is answered with 408.
     #[arg(long, env = "CADENCE_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     request_timeout_secs: u64,
+    /// Seconds a client may take to send a request's headers before its connection closes.
+    #[arg(long, env = "CADENCE_HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
+    header_read_timeout_secs: u64,
+    /// Most connections served at once; further ones wait to be accepted.
+    #[arg(long, env = "CADENCE_MAX_CONNECTIONS", default_value_t = 1024)]
+    max_connections: usize,
     /// Days request log entries are kept.
     #[arg(long, env = "CADENCE_REQUEST_LOG_RETENTION_DAYS", default_value_t = 30)]
     request_log_retention_days: u32,
@@ -227,6 +233,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = Config {
         widget_dir: args.widget_dir,
         request_timeout: Duration::from_secs(args.request_timeout_secs),
+        header_read_timeout: Duration::from_secs(args.header_read_timeout_secs.max(1)),
+        max_connections: args.max_connections.max(1),
         request_log_retention: chrono::Duration::days(i64::from(args.request_log_retention_days)),
         webhook_retention: chrono::Duration::days(i64::from(args.webhook_retention_days)),
         rate_limits: RateLimitConfig {

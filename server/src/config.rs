@@ -14,6 +14,11 @@ pub struct Config {
     pub widget_dir: PathBuf,
     /// How long one request may take before it is answered with 408.
     pub request_timeout: Duration,
+    /// How long a client may take to send a request's headers (also the first request on
+    /// a new connection, and the next one on a kept-alive connection) before it is closed.
+    pub header_read_timeout: Duration,
+    /// Most connections served at once; past it new ones wait to be accepted.
+    pub max_connections: usize,
     /// How long request log entries are kept.
     pub request_log_retention: chrono::Duration,
     /// How long finished webhook events (with their deliveries and attempts) are kept.
@@ -27,6 +32,8 @@ impl Default for Config {
         Config {
             widget_dir: PathBuf::from("dist"),
             request_timeout: Duration::from_secs(30),
+            header_read_timeout: Duration::from_secs(10),
+            max_connections: 1024,
             request_log_retention: chrono::Duration::days(30),
             webhook_retention: chrono::Duration::days(30),
             rate_limits: Default::default(),

@@ -25,6 +25,8 @@ cadence_server::both_backends!(
     slow_request_is_cut_off_with_408_envelope,
     public_surface_allows_any_origin_and_others_do_not,
     public_errors_from_every_layer_carry_cors_headers,
+    a_client_that_never_finishes_its_headers_is_disconnected,
+    connections_past_the_cap_wait_to_be_accepted,
     request_log_records_route_status_and_org_without_query,
     booking_page_serves_widget_and_404s_unknown_slugs,
     booking_page_without_built_widget_is_503_envelope,
@@ -325,5 +327,48 @@ async fn public_errors_from_every_layer_carry_cors_headers(backend: Backend) {
     assert!(limited.headers().contains_key("retry-after"));
     let body: Value = limited.json().await.unwrap();
     assert_eq!(body["error"]["code"], "rate_limited", "still the envelope");
+    app.stop().await;
+}
+
+/// `host:port` of a running test app.
+fn addr(app: &TestApp) -> String {
+    app.url("/").trim_start_matches("http://").trim_end_matches('/').to_owned()
+}
+
+/// Slowloris: headers sent a byte at a time, or never finished, would hold a connection
+/// (and a task) for ever. After the header read timeout the server closes it.
+async fn a_client_that_never_finishes_its_headers_is_disconnected(backend: Backend) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let config = Config { header_read_timeout: Duration::from_secs(1), ..Config::default() };
+    let app = TestApp::spawn_with(backend, config).await;
+    let mut slow = tokio::net::TcpStream::connect(addr(&app)).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: cadence\r\nX-Still-Typing: 1\r\n").await.unwrap();
+    let started = std::time::Instant::now();
+    let mut buf = [0u8; 256];
+    let read = tokio::time::timeout(Duration::from_secs(5), slow.read(&mut buf)).await;
+    let closed = matches!(read, Ok(Ok(0)) | Ok(Err(_)))
+        || matches!(read, Ok(Ok(n)) if String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 408"));
+    assert!(closed, "the half-sent request's connection is closed: {read:?}");
+    assert!(started.elapsed() >= Duration::from_millis(900), "not before the timeout");
+    // Others are served meanwhile and after.
+    let res = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    app.stop().await;
+}
+
+/// Past `max_connections` the server accepts no more until one closes: a flood of idle
+/// connections cannot make it hold unbounded sockets and tasks.
+async fn connections_past_the_cap_wait_to_be_accepted(backend: Backend) {
+    let config =
+        Config { max_connections: 2, header_read_timeout: Duration::from_secs(20), ..Config::default() };
+    let app = TestApp::spawn_with(backend, config).await;
+    let first = tokio::net::TcpStream::connect(addr(&app)).await.unwrap();
+    let _second = tokio::net::TcpStream::connect(addr(&app)).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let waiting = app.client.get(app.url("/healthz")).timeout(Duration::from_millis(800)).send().await;
+    assert!(waiting.is_err(), "a third connection is not served while two are open");
+    drop(first);
+    let res = app.client.get(app.url("/healthz")).timeout(Duration::from_secs(5)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "served once a connection closed");
     app.stop().await;
 }
