@@ -13,6 +13,7 @@ use support::{Demo, bookable, start_demo, start_demo_with_env, terminate};
 cadence_server::both_backends!(
     a_crash_between_commit_and_delivery_loses_nothing,
     proxy_variables_do_not_reroute_deliveries,
+    shutdown_does_not_wait_for_slow_receivers,
 );
 
 async fn book(server: &Demo, service: &str, start: &str, practitioner: &str, i: usize) -> Value {
@@ -132,4 +133,35 @@ async fn proxy_variables_do_not_reroute_deliveries(backend: Backend) {
     assert_eq!(got[0].json()["type"], "webhook.test");
     assert!(proxy.all().is_empty(), "nothing went through the proxy");
     terminate(server.child).await;
+}
+
+/// SIGTERM with deliveries waiting on a receiver that takes 30 s to answer: the server
+/// exits within seconds, records no attempt for them, and leaves them unlocked, so another
+/// process sends them at once instead of after their lock runs out.
+async fn shutdown_does_not_wait_for_slow_receivers(backend: Backend) {
+    let db = TestDb::create(backend).await;
+    let rx = Receiver::start(Duration::from_secs(30)).await;
+    let server = start_demo(&db.url, &["--webhook-allow-private", "--webhook-poll-ms", "50"]).await;
+    subscribe(&server, &rx.url).await;
+    let (service, pairs) = bookable(&server, 3).await;
+    for (i, (start, prac)) in pairs.iter().enumerate() {
+        book(&server, &service, start, prac, i).await;
+    }
+    // Deliveries are on their way, waiting for the receiver (how many per batch depends on
+    // timing: the worker waits for a batch before claiming more).
+    let mut locked = 0;
+    for _ in 0..50 {
+        locked = db.scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE locked_until IS NOT NULL").await;
+        if locked > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(locked > 0, "a delivery is in flight");
+    let stopping = std::time::Instant::now();
+    terminate(server.child).await;
+    assert!(stopping.elapsed() < Duration::from_secs(5), "stopped in {:?}", stopping.elapsed());
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM webhook_attempts").await, 0, "nothing recorded for them");
+    let released = "SELECT COUNT(*) FROM webhook_deliveries WHERE state = 'pending' AND locked_until IS NULL";
+    assert_eq!(db.scalar(released).await, 3, "all pending, none left locked: released for another process");
 }

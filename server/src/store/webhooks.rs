@@ -76,6 +76,9 @@ pub trait WebhookStore: Send + Sync {
     ) -> Result<Vec<ClaimedDelivery>, StoreError>;
     /// Records an attempt and moves the delivery on (and disables its endpoint if told to).
     async fn record_attempt(&self, attempt: &AttemptRecord) -> Result<(), StoreError>;
+    /// Unlocks claimed deliveries that were not attempted (the worker is stopping), so that
+    /// another process can claim them at once instead of after their lock runs out.
+    async fn release_deliveries(&self, ids: &[String]) -> Result<(), StoreError>;
     /// Deletes events written before `before` whose deliveries are all finished (succeeded
     /// or failed), with their deliveries and attempts; returns how many events.
     async fn purge_webhook_history(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
@@ -424,6 +427,17 @@ macro_rules! impl_webhooks_store {
                             .map_err(map_err)?;
                     }
                     tx.commit().await.map_err(map_err)
+                }
+
+                async fn release_deliveries(&self, ids: &[String]) -> Result<(), StoreError> {
+                    for id in ids {
+                        sqlx::query("UPDATE webhook_deliveries SET locked_until = NULL WHERE id = $1 AND state = 'pending'")
+                            .bind(id)
+                            .execute(&self.pool)
+                            .await
+                            .map_err(map_err)?;
+                    }
+                    Ok(())
                 }
 
                 async fn purge_webhook_history(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {

@@ -41,8 +41,9 @@ pub fn start(
             }
         };
         loop {
-            // Drain what is due, then wait for the next poll.
-            loop {
+            // Drain what is due, then wait for the next poll; stop between batches, and
+            // mid-batch without waiting for slow receivers (see `send_batch`).
+            while !*shutdown.borrow() {
                 let now = Utc::now();
                 // A lock outlives the request timeout, so a live worker never loses it.
                 let lock =
@@ -57,12 +58,9 @@ pub fn start(
                 if batch.is_empty() {
                     break;
                 }
-                let mut sends = JoinSet::new();
-                for d in batch {
-                    let (store, client, config) = (store.clone(), client.clone(), config.clone());
-                    sends.spawn(async move { deliver(store.as_ref(), &client, &config, d).await });
+                if !send_batch(&store, &client, &config, batch, &mut shutdown).await {
+                    return;
                 }
-                while sends.join_next().await.is_some() {}
             }
             tokio::select! {
                 () = tokio::time::sleep(config.poll_interval) => {}
@@ -72,8 +70,49 @@ pub fn start(
     })
 }
 
-/// One attempt at one delivery, recorded whatever happens.
-async fn deliver(store: &dyn Store, client: &reqwest::Client, config: &WorkerConfig, d: ClaimedDelivery) {
+/// Sends a batch concurrently. Returns false when told to stop meanwhile: sends still
+/// waiting for their receivers are given up (never a recording: that always completes) and
+/// those deliveries released for another process to claim at once.
+async fn send_batch(
+    store: &Arc<dyn Store>,
+    client: &reqwest::Client,
+    config: &WorkerConfig,
+    batch: Vec<ClaimedDelivery>,
+    shutdown: &mut watch::Receiver<bool>,
+) -> bool {
+    let mut sends = JoinSet::new();
+    for d in batch {
+        let (store, client, config, stop) = (store.clone(), client.clone(), config.clone(), shutdown.clone());
+        sends.spawn(async move {
+            let id = d.id.clone();
+            let attempted = deliver(store.as_ref(), &client, &config, d, stop).await;
+            (id, attempted)
+        });
+    }
+    let mut unattempted = Vec::new();
+    while let Some(done) = sends.join_next().await {
+        if let Ok((id, false)) = done {
+            unattempted.push(id);
+        }
+    }
+    if unattempted.is_empty() {
+        return !*shutdown.borrow();
+    }
+    if let Err(err) = store.release_deliveries(&unattempted).await {
+        tracing::warn!(error = %err, "releasing unsent webhook deliveries failed; their locks will run out");
+    }
+    false
+}
+
+/// One attempt at one delivery, recorded whatever happens; false when `stop` came while
+/// the receiver had not answered (then nothing is recorded and the delivery is released).
+async fn deliver(
+    store: &dyn Store,
+    client: &reqwest::Client,
+    config: &WorkerConfig,
+    d: ClaimedDelivery,
+    mut stop: watch::Receiver<bool>,
+) -> bool {
     let started = Instant::now();
     let attempted_at = crate::clock::now();
     let mut attempt = AttemptRecord {
@@ -86,7 +125,11 @@ async fn deliver(store: &dyn Store, client: &reqwest::Client, config: &WorkerCon
         next: DeliveryNext::Failed,
         disable_endpoint: None,
     };
-    match send(client, config, &d).await {
+    let sent = tokio::select! {
+        sent = send(client, config, &d) => sent,
+        _ = stop.wait_for(|stopping| *stopping) => return false,
+    };
+    match sent {
         _ if !d.endpoint_usable => attempt.error = Some("endpoint disabled or deleted".into()),
         Ok((status, excerpt)) => {
             attempt.response_status = Some(status);
@@ -115,6 +158,7 @@ async fn deliver(store: &dyn Store, client: &reqwest::Client, config: &WorkerCon
         // The lock expires and the delivery is claimed again: at-least-once.
         tracing::warn!(error = %err, delivery_id = %d.id, "recording a webhook attempt failed");
     }
+    true
 }
 
 /// The next attempt with ±20% jitter, or failure once the schedule is used up. Counted
