@@ -15,7 +15,8 @@
 //! | services, practitioners | [`CatalogStore`] | `catalog.rs` |
 //! | customers | [`CustomerStore`] | `customers.rs` |
 //! | bookings | [`BookingStore`] | `bookings.rs` |
-//! | webhook endpoints, outbox, deliveries | [`WebhookStore`] | `webhooks.rs` |
+//! | webhook endpoints and their attempts | [`WebhookStore`] | `webhooks.rs` |
+//! | the outbox: events, deliveries, claims | [`OutboxStore`] | `outbox.rs` |
 //! | idempotency keys | [`IdempotencyStore`] | `idempotency.rs` |
 //! | request log | [`RequestLogStore`] | `request_log.rs` |
 //!
@@ -46,6 +47,7 @@ mod bookings;
 mod catalog;
 mod customers;
 mod idempotency;
+mod outbox;
 mod postgres;
 mod request_log;
 mod sqlite;
@@ -57,6 +59,7 @@ pub use bookings::BookingStore;
 pub use catalog::CatalogStore;
 pub use customers::CustomerStore;
 pub use idempotency::{IdempotencyBegin, IdempotencyRef, IdempotencyStore};
+pub use outbox::OutboxStore;
 pub use postgres::PgStore;
 pub use request_log::{RequestLogEntry, RequestLogStore};
 pub use sqlite::SqliteStore;
@@ -106,7 +109,14 @@ pub enum StoreError {
 /// sees that org's rows: tenant isolation lives here, not in the handlers.
 #[async_trait]
 pub trait Store:
-    AccountStore + CatalogStore + CustomerStore + BookingStore + WebhookStore + IdempotencyStore + RequestLogStore
+    AccountStore
+    + CatalogStore
+    + CustomerStore
+    + BookingStore
+    + WebhookStore
+    + OutboxStore
+    + IdempotencyStore
+    + RequestLogStore
 {
     fn backend(&self) -> Backend;
 
@@ -123,6 +133,7 @@ macro_rules! impl_store {
         $crate::store::customers::impl_customers_store!($store, $db);
         $crate::store::bookings::impl_bookings_store!($store, $db);
         $crate::store::webhooks::impl_webhooks_store!($store, $db);
+        $crate::store::outbox::impl_outbox_store!($store, $db);
         $crate::store::idempotency::impl_idempotency_store!($store, $db);
         $crate::store::request_log::impl_request_log_store!($store, $db);
 
