@@ -80,6 +80,12 @@ pub struct WorkerConfig {
     pub allow_private: bool,
     /// Per-request timeout.
     pub timeout: Duration,
+    /// Deliveries one process sends at once.
+    pub in_flight: u32,
+    /// Deliveries in flight to one endpoint, across processes.
+    pub per_endpoint: u32,
+    /// Deliveries in flight to one org's endpoints together, across processes.
+    pub per_org: u32,
 }
 
 impl Default for WorkerConfig {
@@ -89,6 +95,9 @@ impl Default for WorkerConfig {
             retry_schedule: RETRY_SCHEDULE.to_vec(),
             allow_private: false,
             timeout: Duration::from_secs(10),
+            in_flight: 64,
+            per_endpoint: 4,
+            per_org: 16,
         }
     }
 }

@@ -374,7 +374,27 @@ pub struct Receiver {
     pub url: String,
     pub received: Arc<std::sync::Mutex<Vec<Received>>>,
     pub status: Arc<std::sync::atomic::AtomicU16>,
+    /// The most requests it has had open at once.
+    pub peak: Arc<std::sync::atomic::AtomicUsize>,
     server: JoinHandle<()>,
+}
+
+/// Counts a request as open while it lives (also when the sender gives up on it).
+struct Open(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Open {
+    fn new(now: &Arc<std::sync::atomic::AtomicUsize>, peak: &std::sync::atomic::AtomicUsize) -> Open {
+        use std::sync::atomic::Ordering;
+        let open = now.fetch_add(1, Ordering::SeqCst) + 1;
+        peak.fetch_max(open, Ordering::SeqCst);
+        Open(now.clone())
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl Receiver {
@@ -382,12 +402,16 @@ impl Receiver {
         use std::sync::atomic::{AtomicU16, Ordering};
         let received: Arc<std::sync::Mutex<Vec<Received>>> = Arc::default();
         let status = Arc::new(AtomicU16::new(200));
-        let (r, s) = (received.clone(), status.clone());
+        let peak: Arc<std::sync::atomic::AtomicUsize> = Arc::default();
+        let open: Arc<std::sync::atomic::AtomicUsize> = Arc::default();
+        let (r, s, p) = (received.clone(), status.clone(), peak.clone());
         let app = axum::Router::new().route(
             "/hook",
             axum::routing::post(move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
                 let (r, s) = (r.clone(), s.clone());
+                let counted = Open::new(&open, &p);
                 async move {
+                    let _counted = counted;
                     tokio::time::sleep(delay).await;
                     r.lock().unwrap().push(Received { headers, body: body.to_vec() });
                     let code = axum::http::StatusCode::from_u16(s.load(Ordering::SeqCst)).unwrap();
@@ -400,7 +424,7 @@ impl Receiver {
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Receiver { url, received, status, server }
+        Receiver { url, received, status, peak, server }
     }
 
     /// Everything received so far.

@@ -5,7 +5,7 @@
 use cadence_server::config::{Config, RateLimitConfig};
 use cadence_server::http::rate_limit::RateLimits;
 use cadence_server::model::{
-    AttemptRecord, DeliveryNext, NewOrg, NewUser, NewWebhookEndpoint, Org, UserRecord,
+    AttemptRecord, ClaimLimits, DeliveryNext, NewOrg, NewUser, NewWebhookEndpoint, Org, UserRecord,
 };
 use cadence_server::store::Store;
 use cadence_server::testing::{Backend, TestDb};
@@ -79,7 +79,14 @@ async fn finished_webhook_history_past_retention_is_purged(backend: Backend) {
     for at in [old, old, old, now] {
         events.push(store.create_test_event(&org.id, &endpoint.id, at).await.unwrap());
     }
-    let claimed = store.claim_deliveries(now, now + Duration::seconds(30), 10).await.unwrap();
+    let claimed = store
+        .claim_deliveries(
+            now,
+            now + Duration::seconds(30),
+            ClaimLimits { max: 10, per_endpoint: 10, per_org: 10 },
+        )
+        .await
+        .unwrap();
     let delivery = |event: &str| claimed.iter().find(|d| d.event_id == event).unwrap().id.clone();
     // Old and delivered; old and given up on; old and still being retried; recent.
     store.record_attempt(&attempt(&delivery(&events[0]), old, DeliveryNext::Succeeded)).await.unwrap();

@@ -29,6 +29,7 @@ fn fast(allow_private: bool) -> Config {
             retry_schedule: vec![Duration::from_millis(150); 6],
             allow_private,
             timeout: Duration::from_secs(5),
+            ..WorkerConfig::default()
         },
         ..Config::default()
     }

@@ -42,6 +42,16 @@ pub struct NewWebhookEndpoint {
     pub secret: String,
 }
 
+/// How much one claim may take: `max` deliveries, and no more than `per_endpoint` in flight
+/// to one endpoint or `per_org` to one org's endpoints, counting what every process already
+/// holds (deliveries locked and not yet recorded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClaimLimits {
+    pub max: u32,
+    pub per_endpoint: u32,
+    pub per_org: u32,
+}
+
 /// A delivery a worker has claimed (locked until `locked_until`).
 #[derive(Debug, Clone)]
 pub struct ClaimedDelivery {

@@ -4,7 +4,7 @@
 
 use super::StoreError;
 use super::ts::Ts;
-use crate::model::{AttemptRecord, BookingRecord, ClaimedDelivery};
+use crate::model::{AttemptRecord, BookingRecord, ClaimLimits, ClaimedDelivery};
 use async_trait::async_trait;
 use cadence_shared::Booking;
 use chrono::{DateTime, Utc};
@@ -37,15 +37,17 @@ pub trait OutboxStore: Send + Sync {
         endpoint_id: &str,
         now: DateTime<Utc>,
     ) -> Result<String, StoreError>;
-    /// Claims up to `limit` due deliveries, each the oldest pending one of its booking for its
-    /// endpoint (so a booking's events arrive in order), locking them until `lock_until`.
-    /// On Postgres rows locked by another process are skipped, so processes never claim the
-    /// same delivery.
+    /// Claims due deliveries within `limits`, each the oldest pending one of its booking for
+    /// its endpoint (so a booking's events arrive in order), locking them until `lock_until`.
+    /// Fair across orgs: every org's oldest due delivery comes before any org's second, and
+    /// an endpoint (or org) that already has its share in flight gets nothing more, so one
+    /// tenant's slow receivers cannot take every worker slot. On Postgres rows locked by
+    /// another process are skipped, so processes never claim the same delivery.
     async fn claim_deliveries(
         &self,
         now: DateTime<Utc>,
         lock_until: DateTime<Utc>,
-        limit: u32,
+        limits: ClaimLimits,
     ) -> Result<Vec<ClaimedDelivery>, StoreError>;
     /// Records an attempt and moves the delivery on (and disables its endpoint if told to).
     async fn record_attempt(&self, attempt: &AttemptRecord) -> Result<(), StoreError>;
@@ -87,6 +89,43 @@ impl From<ClaimRow> for ClaimedDelivery {
     }
 }
 
+/// The claim, for both backends (`$1` now, `$2` how many, `$3` per endpoint, `$4` per org;
+/// the backend appends its row lock). `due`: deliveries that may be sent now, each the
+/// oldest pending one of its booking for its endpoint, numbered per endpoint; `busy`: what
+/// processes hold in flight (locked, not yet recorded); `fits`: what fits under the
+/// endpoint's share, numbered per org; `picked`: what fits under the org's share, the orgs
+/// taking turns. The outer query checks state and lock again, against the row it locks.
+pub(super) const CLAIM_SQL: &str = "\
+    WITH due AS ( \
+        SELECT d.id, d.endpoint_id, w.org_id, d.next_attempt_at, \
+        ROW_NUMBER() OVER (PARTITION BY d.endpoint_id ORDER BY d.next_attempt_at, d.id) AS endpoint_rank \
+        FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id \
+        JOIN webhook_endpoints w ON w.id = d.endpoint_id \
+        WHERE d.state = 'pending' AND d.next_attempt_at <= $1 \
+        AND (d.locked_until IS NULL OR d.locked_until <= $1) \
+        AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d2 JOIN webhook_events e2 ON e2.id = d2.event_id \
+            WHERE d2.endpoint_id = d.endpoint_id AND d2.state = 'pending' \
+            AND e2.booking_id = e.booking_id AND d2.event_id < d.event_id)), \
+    busy AS ( \
+        SELECT b.endpoint_id, bw.org_id FROM webhook_deliveries b \
+        JOIN webhook_endpoints bw ON bw.id = b.endpoint_id \
+        WHERE b.state = 'pending' AND b.locked_until > $1), \
+    fits AS ( \
+        SELECT due.id, due.org_id, due.next_attempt_at, \
+        ROW_NUMBER() OVER (PARTITION BY due.org_id ORDER BY due.next_attempt_at, due.id) AS org_rank \
+        FROM due \
+        WHERE due.endpoint_rank + (SELECT COUNT(*) FROM busy WHERE busy.endpoint_id = due.endpoint_id) <= $3), \
+    picked AS ( \
+        SELECT fits.id, fits.org_rank, fits.next_attempt_at FROM fits \
+        WHERE fits.org_rank + (SELECT COUNT(*) FROM busy WHERE busy.org_id = fits.org_id) <= $4 \
+        ORDER BY fits.org_rank, fits.next_attempt_at, fits.id LIMIT $2) \
+    SELECT d.id, d.attempts, e.id AS event_id, e.type AS event_type, e.payload, w.id AS endpoint_id, \
+    w.url, w.secret, w.active, w.deleted_at \
+    FROM picked JOIN webhook_deliveries d ON d.id = picked.id \
+    JOIN webhook_events e ON e.id = d.event_id JOIN webhook_endpoints w ON w.id = d.endpoint_id \
+    WHERE d.state = 'pending' AND (d.locked_until IS NULL OR d.locked_until <= $1) \
+    ORDER BY picked.org_rank, picked.next_attempt_at, d.id";
+
 /// `impl OutboxStore` for a backend store: the SQL of this area, written once for both
 /// backends (see the `store` module docs for what the backend module provides).
 macro_rules! impl_outbox_store {
@@ -95,7 +134,7 @@ macro_rules! impl_outbox_store {
             use super::*;
             use $crate::store::int;
             use $crate::store::ts::Ts;
-            use $crate::store::outbox::{ClaimRow, event_payload};
+            use $crate::store::outbox::{CLAIM_SQL, ClaimRow, event_payload};
             use chrono::{DateTime, Utc};
             use sqlx::Transaction;
             use sqlx::types::Json;
@@ -182,26 +221,17 @@ macro_rules! impl_outbox_store {
                     &self,
                     now: DateTime<Utc>,
                     lock_until: DateTime<Utc>,
-                    limit: u32,
+                    limits: ClaimLimits,
                 ) -> Result<Vec<ClaimedDelivery>, StoreError> {
                     let mut tx = self.begin_write().await?;
-                    let rows: Vec<ClaimRow> = sqlx::query_as(&format!(
-                        "SELECT d.id, d.attempts, e.id AS event_id, e.type AS event_type, e.payload, w.id AS endpoint_id, \
-                         w.url, w.secret, w.active, w.deleted_at \
-                         FROM webhook_deliveries d JOIN webhook_events e ON e.id = d.event_id \
-                         JOIN webhook_endpoints w ON w.id = d.endpoint_id \
-                         WHERE d.state = 'pending' AND d.next_attempt_at <= $1 \
-                         AND (d.locked_until IS NULL OR d.locked_until <= $1) \
-                         AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d2 JOIN webhook_events e2 ON e2.id = d2.event_id \
-                             WHERE d2.endpoint_id = d.endpoint_id AND d2.state = 'pending' \
-                             AND e2.booking_id = e.booking_id AND d2.event_id < d.event_id) \
-                         ORDER BY d.next_attempt_at, d.id LIMIT $2{SKIP_LOCKED}"
-                    ))
-                    .bind(Ts(now))
-                    .bind(i64::from(limit))
-                    .fetch_all(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
+                    let rows: Vec<ClaimRow> = sqlx::query_as(&format!("{CLAIM_SQL}{SKIP_LOCKED}"))
+                        .bind(Ts(now))
+                        .bind(i64::from(limits.max))
+                        .bind(i64::from(limits.per_endpoint))
+                        .bind(i64::from(limits.per_org))
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
                     for r in &rows {
                         sqlx::query("UPDATE webhook_deliveries SET locked_until = $2, updated_at = $3 WHERE id = $1")
                             .bind(&r.id)

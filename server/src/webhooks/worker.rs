@@ -4,7 +4,7 @@
 
 use super::ssrf::{self, GuardedResolver};
 use crate::config::WorkerConfig;
-use crate::model::{AttemptRecord, ClaimedDelivery, DeliveryNext};
+use crate::model::{AttemptRecord, ClaimLimits, ClaimedDelivery, DeliveryNext};
 use crate::store::Store;
 use cadence_shared::{sign_payload, sign_standard};
 use chrono::Utc;
@@ -13,95 +13,95 @@ use std::time::Instant;
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 
-const BATCH: u32 = 32;
 const EXCERPT_BYTES: usize = 512;
 
-/// Starts the worker; it stops when `shutdown` turns true (in-flight deliveries finish).
+/// Starts the worker; it stops when `shutdown` turns true, within moments: sends still
+/// waiting for their receivers are given up and released for another process.
+///
+/// Deliveries flow through a pool of `config.in_flight` slots rather than in batches: a
+/// slot is refilled as soon as its send is recorded, so a receiver that never answers holds
+/// only its own slots (at most `config.per_endpoint`, and an org's endpoints together at
+/// most `config.per_org`, counted across processes by the claim) for its timeout, while
+/// everyone else's deliveries keep moving.
 pub fn start(
     store: Arc<dyn Store>,
     config: WorkerConfig,
     mut shutdown: watch::Receiver<bool>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
-        // No proxy from the environment (HTTPS_PROXY & co.): a proxy would resolve the
-        // endpoint's name itself, past the SSRF guard below.
-        let mut builder = reqwest::Client::builder()
-            .no_proxy()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(config.timeout)
-            .user_agent(concat!("Cadence-Webhooks/", env!("CARGO_PKG_VERSION")));
-        if !config.allow_private {
-            builder = builder.dns_resolver(Arc::new(GuardedResolver));
-        }
-        let client = match builder.build() {
-            Ok(c) => c,
-            Err(err) => {
-                tracing::error!(error = %err, "webhook client could not be built; no deliveries");
-                return;
-            }
-        };
-        loop {
-            // Drain what is due, then wait for the next poll; stop between batches, and
-            // mid-batch without waiting for slow receivers (see `send_batch`).
-            while !*shutdown.borrow() {
-                let now = Utc::now();
-                // A lock outlives the request timeout, so a live worker never loses it.
-                let lock =
-                    chrono::Duration::from_std(config.timeout * 3).unwrap_or(chrono::Duration::seconds(30));
-                let batch = match store.claim_deliveries(now, now + lock, BATCH).await {
-                    Ok(b) => b,
-                    Err(err) => {
-                        tracing::warn!(error = %err, "claiming webhook deliveries failed");
-                        break;
-                    }
-                };
-                if batch.is_empty() {
-                    break;
-                }
-                if !send_batch(&store, &client, &config, batch, &mut shutdown).await {
-                    return;
+        let Some(client) = client(&config) else { return };
+        let mut sends: JoinSet<(String, bool)> = JoinSet::new();
+        let mut unattempted = Vec::new();
+        while !*shutdown.borrow() {
+            let room = config.in_flight.saturating_sub(u32::try_from(sends.len()).unwrap_or(u32::MAX));
+            if room > 0 {
+                for d in claim(store.as_ref(), &config, room).await {
+                    let (store, client, config, stop) =
+                        (store.clone(), client.clone(), config.clone(), shutdown.clone());
+                    sends.spawn(async move {
+                        let id = d.id.clone();
+                        (id, deliver(store.as_ref(), &client, &config, d, stop).await)
+                    });
                 }
             }
+            // Wait for a send to finish (its slot is free again), the next poll, or the stop.
             tokio::select! {
+                Some(done) = sends.join_next(), if !sends.is_empty() => {
+                    collect(done, &mut unattempted);
+                    while let Some(done) = sends.try_join_next() {
+                        collect(done, &mut unattempted);
+                    }
+                }
                 () = tokio::time::sleep(config.poll_interval) => {}
-                _ = shutdown.changed() => return,
+                changed = shutdown.changed() => if changed.is_err() { break },
             }
+        }
+        // Every send sees the stop too and ends without waiting for its receiver.
+        while let Some(done) = sends.join_next().await {
+            collect(done, &mut unattempted);
+        }
+        if !unattempted.is_empty()
+            && let Err(err) = store.release_deliveries(&unattempted).await
+        {
+            tracing::warn!(error = %err, "releasing unsent webhook deliveries failed; their locks will run out");
         }
     })
 }
 
-/// Sends a batch concurrently. Returns false when told to stop meanwhile: sends still
-/// waiting for their receivers are given up (never a recording: that always completes) and
-/// those deliveries released for another process to claim at once.
-async fn send_batch(
-    store: &Arc<dyn Store>,
-    client: &reqwest::Client,
-    config: &WorkerConfig,
-    batch: Vec<ClaimedDelivery>,
-    shutdown: &mut watch::Receiver<bool>,
-) -> bool {
-    let mut sends = JoinSet::new();
-    for d in batch {
-        let (store, client, config, stop) = (store.clone(), client.clone(), config.clone(), shutdown.clone());
-        sends.spawn(async move {
-            let id = d.id.clone();
-            let attempted = deliver(store.as_ref(), &client, &config, d, stop).await;
-            (id, attempted)
-        });
+/// The delivery client: no proxy from the environment (`HTTPS_PROXY` & co.: a proxy would
+/// resolve the endpoint's name itself, past the SSRF guard), no redirects.
+fn client(config: &WorkerConfig) -> Option<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(config.timeout)
+        .user_agent(concat!("Cadence-Webhooks/", env!("CARGO_PKG_VERSION")));
+    if !config.allow_private {
+        builder = builder.dns_resolver(Arc::new(GuardedResolver));
     }
-    let mut unattempted = Vec::new();
-    while let Some(done) = sends.join_next().await {
-        if let Ok((id, false)) = done {
-            unattempted.push(id);
-        }
+    builder
+        .build()
+        .inspect_err(|err| tracing::error!(error = %err, "webhook client could not be built; no deliveries"))
+        .ok()
+}
+
+/// Claims up to `room` due deliveries (none when claiming fails: the next poll tries again).
+async fn claim(store: &dyn Store, config: &WorkerConfig, room: u32) -> Vec<ClaimedDelivery> {
+    let now = Utc::now();
+    // A lock outlives the request timeout, so a live worker never loses it.
+    let lock = chrono::Duration::from_std(config.timeout * 3).unwrap_or(chrono::Duration::seconds(30));
+    let limits = ClaimLimits { max: room, per_endpoint: config.per_endpoint, per_org: config.per_org };
+    store.claim_deliveries(now, now + lock, limits).await.unwrap_or_else(|err| {
+        tracing::warn!(error = %err, "claiming webhook deliveries failed");
+        Vec::new()
+    })
+}
+
+/// Notes a finished send that was given up on before its receiver answered.
+fn collect(done: Result<(String, bool), tokio::task::JoinError>, unattempted: &mut Vec<String>) {
+    if let Ok((id, false)) = done {
+        unattempted.push(id);
     }
-    if unattempted.is_empty() {
-        return !*shutdown.borrow();
-    }
-    if let Err(err) = store.release_deliveries(&unattempted).await {
-        tracing::warn!(error = %err, "releasing unsent webhook deliveries failed; their locks will run out");
-    }
-    false
 }
 
 /// One attempt at one delivery, recorded whatever happens; false when `stop` came while
