@@ -17,6 +17,7 @@ cadence_server::both_backends!(
     duplicate_slug_is_a_conflict,
     service_cannot_link_another_orgs_practitioner,
     migrations_create_the_whole_data_model_and_rerun_cleanly,
+    the_database_agrees_with_a_model_on_random_writes,
 );
 
 /// A concrete store, so tests can reach its pool for raw SQL.
@@ -275,6 +276,64 @@ async fn moving_a_booking_onto_another_is_refused(backend: Backend) {
     // Moving within its own old range is no conflict with itself.
     f.raw.update("bk_2", "confirmed", at(11, 15), at(11, 45)).await.unwrap();
     assert_eq!(f.raw.confirmed_count().await, 2);
+}
+
+/// Random inserts, moves, cancellations and re-confirmations of one practitioner's
+/// bookings, short and day-long, each checked against a plain list: the database accepts a
+/// write exactly when no other confirmed booking overlaps it. (SQLite's trigger only looks
+/// at the last booking starting before the new one ends; this is what keeps it honest.)
+async fn the_database_agrees_with_a_model_on_random_writes(backend: Backend) {
+    use rand::{Rng, SeedableRng};
+    let f = fixture(backend).await;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(13);
+    // id, confirmed, start, end
+    let mut model: Vec<(String, bool, DateTime<Utc>, DateTime<Utc>)> = Vec::new();
+    let (mut accepted, mut refused) = (0, 0);
+    for n in 0..400 {
+        let start = at(0, 0) + chrono::Duration::minutes(15 * rng.random_range(0..3 * 96));
+        let minutes = [15, 30, 45, 120, 600, 1440][rng.random_range(0..6)];
+        let end = start + chrono::Duration::minutes(minutes);
+        let confirmed = rng.random_bool(0.85);
+        let clashes = |skip: Option<&str>| {
+            confirmed
+                && model.iter().any(|(id, c, s, e)| *c && Some(id.as_str()) != skip && *s < end && start < *e)
+        };
+        let existing = (!model.is_empty() && rng.random_bool(0.4)).then(|| rng.random_range(0..model.len()));
+        let (result, expect_refused) = match existing {
+            Some(i) => {
+                let id = model[i].0.clone();
+                let clash = clashes(Some(&id));
+                let status = if confirmed { "confirmed" } else { "cancelled" };
+                let result = f.raw.update(&id, status, start, end).await;
+                if result.is_ok() {
+                    model[i] = (id, confirmed, start, end);
+                }
+                (result, clash)
+            }
+            None => {
+                let id = format!("bk_{n}");
+                let clash = clashes(None);
+                let status = if confirmed { "confirmed" } else { "cancelled" };
+                let result = f.raw.insert(&f, &Row { status, ..row(&id, &f.ada, start, end) }).await;
+                if result.is_ok() {
+                    model.push((id, confirmed, start, end));
+                }
+                (result, clash)
+            }
+        };
+        if expect_refused {
+            f.raw.assert_overlap(result);
+            refused += 1;
+        } else {
+            result.unwrap_or_else(|e| panic!("write {n} ({start}..{end}) refused without an overlap: {e}"));
+            accepted += 1;
+        }
+    }
+    assert!(
+        accepted > 100 && refused > 100,
+        "both outcomes exercised: {accepted} accepted, {refused} refused"
+    );
+    assert_eq!(f.raw.confirmed_count().await, model.iter().filter(|m| m.1).count() as i64);
 }
 
 async fn duplicate_slug_is_a_conflict(backend: Backend) {

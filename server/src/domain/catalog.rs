@@ -4,7 +4,7 @@
 
 use crate::domain::validation::check_timezone;
 use crate::domain::{DomainError, input};
-use crate::model::{NewPractitioner, NewService, PractitionerRecord, ServiceRecord};
+use crate::model::{MAX_SERVICE_MINUTES, NewPractitioner, NewService, PractitionerRecord, ServiceRecord};
 use crate::store::{Store, StoreError};
 use cadence_shared::schedule::first_invalid_interval;
 use cadence_shared::{
@@ -56,7 +56,7 @@ fn name(field: &str, raw: &str, max: usize) -> Result<String, DomainError> {
 impl ServiceDraft {
     /// `practitioners`: the ids of the org's (not deleted) practitioners.
     fn validate(self, practitioners: &[String]) -> Result<NewService, DomainError> {
-        let duration = within("duration_minutes", self.duration, 1, 1440)?;
+        let duration = within("duration_minutes", self.duration, 1, MAX_SERVICE_MINUTES.into())?;
         let mut ids: Vec<String> = Vec::new();
         for id in self.practitioner_ids {
             if !practitioners.contains(&id) {
@@ -74,8 +74,13 @@ impl ServiceDraft {
             name: name("name", &self.name, 200)?,
             description: input::text("description", Some(&self.description), 2000)?.unwrap_or_default(),
             duration_minutes: duration,
-            buffer_before_minutes: within("buffer_before_minutes", self.before, 0, 1440)?,
-            buffer_after_minutes: within("buffer_after_minutes", self.after, 0, 1440)?,
+            buffer_before_minutes: within(
+                "buffer_before_minutes",
+                self.before,
+                0,
+                MAX_SERVICE_MINUTES.into(),
+            )?,
+            buffer_after_minutes: within("buffer_after_minutes", self.after, 0, MAX_SERVICE_MINUTES.into())?,
             slot_interval_minutes: within(
                 "slot_interval_minutes",
                 self.interval.unwrap_or(duration.into()),

@@ -5,6 +5,14 @@ use cadence_shared::{DateOverride, Practitioner, PublicPractitioner, PublicServi
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 
+/// The longest a service may last, and each of its buffers, in minutes.
+pub const MAX_SERVICE_MINUTES: u32 = 1440;
+
+/// The longest blocked range a booking can have (duration and both buffers at their
+/// maximum). Reads of bookings by time bound their index scans with it: a booking that
+/// reaches into a window starts at most this long before it.
+pub const MAX_BLOCKED: Duration = Duration::minutes(3 * MAX_SERVICE_MINUTES as i64);
+
 /// A service, validated (see `domain::catalog`), ready to store.
 #[derive(Debug, Clone, Default)]
 pub struct NewService {

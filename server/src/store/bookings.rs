@@ -12,6 +12,21 @@ use async_trait::async_trait;
 use cadence_shared::BookingStatus;
 use chrono::{DateTime, Utc};
 
+/// Blocked ranges of an org's confirmed bookings reaching into `[$2, $3)`, but `$4`; `$5` is
+/// `$2 - MAX_BLOCKED`, which bounds the scan of `bookings_org_blocked` to the window.
+pub const BUSY_RANGES_SQL: &str = "SELECT practitioner_id, blocked_start, blocked_end FROM bookings \
+    WHERE org_id = $1 AND status = 'confirmed' AND blocked_end > $2 AND blocked_start < $3 \
+    AND blocked_start >= $5 AND id <> COALESCE($4, '') ORDER BY blocked_start";
+
+/// Starts of an org's confirmed bookings in `[$2, $3)` (`bookings_org_start`).
+pub const NEARBY_STARTS_SQL: &str = "SELECT practitioner_id, start_at FROM bookings \
+    WHERE org_id = $1 AND status = 'confirmed' AND start_at >= $2 AND start_at < $3";
+
+/// When each of an org's practitioners was last booked: one probe of
+/// `bookings_practitioner_created` per practitioner, not a pass over the history.
+pub const LAST_BOOKED_SQL: &str = "SELECT p.id, (SELECT MAX(b.created_at) FROM bookings b \
+    WHERE b.practitioner_id = p.id AND b.status = 'confirmed') FROM practitioners p WHERE p.org_id = $1";
+
 /// Bookings, and what the scheduler reads about them.
 #[async_trait]
 pub trait BookingStore: Send + Sync {
@@ -134,7 +149,7 @@ macro_rules! impl_bookings_store {
         mod bookings_sql {
             use super::*;
             use $crate::availability::Busy;
-            use $crate::store::bookings::BookingRow;
+            use $crate::store::bookings::{BUSY_RANGES_SQL, BookingRow, LAST_BOOKED_SQL, NEARBY_STARTS_SQL};
             use $crate::store::ts::Ts;
             use cadence_shared::BookingStatus;
             use chrono::{DateTime, Utc};
@@ -166,15 +181,12 @@ macro_rules! impl_bookings_store {
                     to: DateTime<Utc>,
                     except: Option<&str>,
                 ) -> Result<Vec<(String, Busy)>, StoreError> {
-                    let rows: Vec<(String, Ts, Ts)> = sqlx::query_as(
-                        "SELECT practitioner_id, blocked_start, blocked_end FROM bookings \
-                         WHERE org_id = $1 AND status = 'confirmed' AND blocked_end > $2 AND blocked_start < $3 \
-                         AND id <> COALESCE($4, '') ORDER BY blocked_start",
-                    )
+                    let rows: Vec<(String, Ts, Ts)> = sqlx::query_as(BUSY_RANGES_SQL)
                     .bind(org_id)
                     .bind(Ts(from))
                     .bind(Ts(to))
                     .bind(except)
+                    .bind(Ts(from - $crate::model::MAX_BLOCKED))
                     .fetch_all(&self.pool)
                     .await
                     .map_err(map_err)?;
@@ -186,20 +198,14 @@ macro_rules! impl_bookings_store {
                     org_id: &str,
                     at: DateTime<Utc>,
                 ) -> Result<Vec<PractitionerLoad>, StoreError> {
-                    let near: Vec<(String, Ts)> = sqlx::query_as(
-                        "SELECT practitioner_id, start_at FROM bookings WHERE org_id = $1 AND status = 'confirmed' \
-                         AND start_at >= $2 AND start_at < $3",
-                    )
+                    let near: Vec<(String, Ts)> = sqlx::query_as(NEARBY_STARTS_SQL)
                     .bind(org_id)
                     .bind(Ts(at - chrono::Duration::days(2)))
                     .bind(Ts(at + chrono::Duration::days(2)))
                     .fetch_all(&self.pool)
                     .await
                     .map_err(map_err)?;
-                    let last: Vec<(String, Option<Ts>)> = sqlx::query_as(
-                        "SELECT practitioner_id, MAX(created_at) FROM bookings WHERE org_id = $1 AND status = 'confirmed' \
-                         GROUP BY practitioner_id",
-                    )
+                    let last: Vec<(String, Option<Ts>)> = sqlx::query_as(LAST_BOOKED_SQL)
                     .bind(org_id)
                     .fetch_all(&self.pool)
                     .await

@@ -56,6 +56,10 @@ mod webhooks;
 
 pub use accounts::AccountStore;
 pub use bookings::BookingStore;
+/// The time-range reads of the booking path, for the tests that check their query plans.
+pub mod time_reads {
+    pub use super::bookings::{BUSY_RANGES_SQL, LAST_BOOKED_SQL, NEARBY_STARTS_SQL};
+}
 pub use catalog::CatalogStore;
 pub use customers::CustomerStore;
 pub use idempotency::{IdempotencyBegin, IdempotencyRef, IdempotencyStore};
