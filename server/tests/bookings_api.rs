@@ -93,8 +93,9 @@ impl Ctx {
     }
 
     async fn slots(&self, service: &str, practitioner: Option<&str>, day: NaiveDate) -> Vec<Value> {
-        let mut url =
-            format!("/api/v1/public/orgs/clinic-a/availability?service_id={service}&from={day}&to={day}");
+        let mut url = format!(
+            "/api/v1/public/orgs/clinic-a/availability?service_id={service}&from={day}&to={day}&include=practitioner_ids"
+        );
         if let Some(p) = practitioner {
             url.push_str(&format!("&practitioner_id={p}"));
         }
@@ -154,6 +155,16 @@ async fn availability_lists_ordered_slots_with_free_practitioners(backend: Backe
     assert_eq!(body["timezone"], "Europe/Berlin");
     assert_eq!(body["service_id"], c.a.consultation.as_str());
     assert_eq!(starts(body["slots"].as_array().unwrap()), sorted);
+    // Without include=practitioner_ids a slot is its start and end only.
+    let keys: Vec<&String> = body["slots"][0].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["end", "start"]);
+    let res = c
+        .api(Method::GET, &format!("/api/v1/availability?service_id={}&include=everything", c.a.consultation))
+        .send()
+        .await
+        .unwrap();
+    let err = error_of(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!((err["code"].as_str(), err["field"].as_str()), (Some("invalid_include"), Some("include")));
 
     // Default range: from now, 7 days.
     let res = c

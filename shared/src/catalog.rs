@@ -31,6 +31,9 @@ pub struct Slot {
     pub start: DateTime<Utc>,
     #[serde(deserialize_with = "crate::instant::rfc3339")]
     pub end: DateTime<Utc>,
+    /// The practitioners free at this start, sorted by id; only with
+    /// `include=practitioner_ids` (a slot always has at least one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub practitioner_ids: Vec<String>,
 }
 

@@ -159,6 +159,18 @@ pub const MAX_RANGE: Duration = Duration::days(62);
 /// 20 practitioners on a 15-minute grid, 9 hours a day, is about 22,000.
 pub const MAX_ENTRIES: u64 = 50_000;
 
+/// What `GET …/availability` asks: the query's raw values, checked by [`availability`].
+#[derive(Debug, Default, Clone, Copy)]
+pub struct AvailabilityAsk<'a> {
+    pub service_id: Option<&'a str>,
+    pub practitioner_id: Option<&'a str>,
+    pub from: Option<&'a str>,
+    pub to: Option<&'a str>,
+    /// `practitioner_ids`: list each slot's free practitioners (otherwise left out: a
+    /// month of a 20-practitioner service is then ~40 KB instead of ~1 MB).
+    pub include: Option<&'a str>,
+}
+
 /// `GET …/availability`: open slots of a service, for one practitioner or any.
 /// `from`/`to` are dates in the org's timezone (`to` inclusive) or instants; the default is
 /// from now for 7 days.
@@ -166,12 +178,21 @@ pub async fn availability(
     store: &dyn Store,
     org: &Org,
     surface: Surface,
-    service_id: Option<&str>,
-    practitioner_id: Option<&str>,
-    from: Option<&str>,
-    to: Option<&str>,
+    ask: AvailabilityAsk<'_>,
 ) -> Result<cadence_shared::AvailabilityResponse, DomainError> {
     use crate::domain::input::{RangeEnd, date_or_instant};
+    let AvailabilityAsk { service_id, practitioner_id, from, to, include } = ask;
+    let with_practitioners = match include {
+        None | Some("") => false,
+        Some("practitioner_ids") => true,
+        Some(_) => {
+            return Err(DomainError::invalid(
+                "invalid_include",
+                "include",
+                "'include' may only be 'practitioner_ids'.",
+            ));
+        }
+    };
     let service_id = service_id.filter(|s| !s.is_empty()).ok_or_else(|| {
         DomainError::invalid("missing_field", "service_id", "The query parameter 'service_id' is required.")
     })?;
@@ -204,7 +225,11 @@ pub async fn availability(
                 ),
             ));
         }
-        offer.slots(store, from, to, now).await?
+        let mut slots = offer.slots(store, from, to, now).await?;
+        if !with_practitioners {
+            slots.iter_mut().for_each(|slot| slot.practitioner_ids = Vec::new());
+        }
+        slots
     } else {
         Vec::new()
     };

@@ -36,10 +36,29 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AvailabilityQuery {
+    /// The service (required).
     pub service_id: Option<String>,
+    /// One practitioner; without it, any who offers the service.
     pub practitioner_id: Option<String>,
+    /// A date (`YYYY-MM-DD`, in the org's timezone) or an RFC 3339 instant; default now.
     pub from: Option<String>,
+    /// A date (inclusive) or an instant; default `from` + 7 days; at most 62 days after `from`.
     pub to: Option<String>,
+    /// `practitioner_ids`: list each slot's free practitioners (sorted by id). Without it
+    /// slots carry only `start` and `end`, which keeps a month small.
+    pub include: Option<String>,
+}
+
+impl AvailabilityQuery {
+    pub fn ask(&self) -> scheduling::AvailabilityAsk<'_> {
+        scheduling::AvailabilityAsk {
+            service_id: self.service_id.as_deref(),
+            practitioner_id: self.practitioner_id.as_deref(),
+            from: self.from.as_deref(),
+            to: self.to.as_deref(),
+            include: self.include.as_deref(),
+        }
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/availability", tag = "bookings", security(("api_key" = [])), params(AvailabilityQuery), responses((status = 200, body = AvailabilityResponse, description = "Open slots, ordered by start (scope bookings:read)"), OrgApiErrors))]
@@ -48,17 +67,7 @@ async fn availability(
     auth: Scoped<BookingsRead>,
     AppQuery(q): AppQuery<AvailabilityQuery>,
 ) -> Result<Json<AvailabilityResponse>, ApiError> {
-    let (service, practitioner) = (q.service_id.as_deref(), q.practitioner_id.as_deref());
-    let res = scheduling::availability(
-        state.store.as_ref(),
-        &auth.org,
-        Surface::OrgApi,
-        service,
-        practitioner,
-        q.from.as_deref(),
-        q.to.as_deref(),
-    )
-    .await?;
+    let res = scheduling::availability(state.store.as_ref(), &auth.org, Surface::OrgApi, q.ask()).await?;
     Ok(Json(res))
 }
 

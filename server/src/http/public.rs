@@ -94,16 +94,7 @@ async fn availability(
     AppQuery(q): AppQuery<AvailabilityQuery>,
 ) -> Result<Json<AvailabilityResponse>, ApiError> {
     let org = org(&state, &caller, &slug).await?;
-    let res = scheduling::availability(
-        state.store.as_ref(),
-        &org,
-        Surface::Public,
-        q.service_id.as_deref(),
-        q.practitioner_id.as_deref(),
-        q.from.as_deref(),
-        q.to.as_deref(),
-    )
-    .await?;
+    let res = scheduling::availability(state.store.as_ref(), &org, Surface::Public, q.ask()).await?;
     Ok(Json(res))
 }
 

@@ -117,7 +117,7 @@ pub async fn bookable(server: &Demo, n: usize) -> (String, Vec<(String, String)>
     let service = svc["id"].as_str().unwrap().to_owned();
     let today = chrono::Utc::now().date_naive();
     let url = format!(
-        "{base}/api/v1/public/orgs/movela/availability?service_id={service}&from={today}&to={}",
+        "{base}/api/v1/public/orgs/movela/availability?service_id={service}&from={today}&to={}&include=practitioner_ids",
         today + chrono::Duration::days(40)
     );
     let slots: Value = reqwest::get(url).await.unwrap().json().await.unwrap();
