@@ -10,6 +10,7 @@
 use crate::store::{RequestLogEntry, Store};
 use chrono::Utc;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -20,13 +21,19 @@ const BATCH: usize = 500;
 #[derive(Clone)]
 pub struct RequestLog {
     tx: mpsc::Sender<RequestLogEntry>,
+    /// Entries dropped since the writer last reported them.
+    dropped: Arc<AtomicU64>,
 }
 
 impl RequestLog {
-    /// Queues an entry without waiting.
+    /// Queues an entry without waiting. A full queue drops it; the first drop is logged at
+    /// once, the rest counted and reported by the writer after its next batch (one line per
+    /// batch, not one per request, so an overload does not also flood the server log).
     pub fn record(&self, entry: RequestLogEntry) {
-        if let Err(mpsc::error::TrySendError::Full(entry)) = self.tx.try_send(entry) {
-            tracing::warn!(request_id = %entry.request_id, "request log queue full; entry dropped");
+        if let Err(mpsc::error::TrySendError::Full(entry)) = self.tx.try_send(entry)
+            && self.dropped.fetch_add(1, Ordering::Relaxed) == 0
+        {
+            tracing::warn!(request_id = %entry.request_id, "request log queue full; dropping entries");
         }
     }
 }
@@ -35,16 +42,25 @@ impl RequestLog {
 /// clone is dropped.
 pub fn start(store: Arc<dyn Store>) -> (RequestLog, JoinHandle<()>) {
     let (tx, rx) = mpsc::channel(QUEUE);
-    (RequestLog { tx }, tokio::spawn(write_entries(store, rx)))
+    let dropped = Arc::new(AtomicU64::new(0));
+    (RequestLog { tx, dropped: dropped.clone() }, tokio::spawn(write_entries(store, rx, dropped)))
 }
 
-async fn write_entries(store: Arc<dyn Store>, mut rx: mpsc::Receiver<RequestLogEntry>) {
+async fn write_entries(
+    store: Arc<dyn Store>,
+    mut rx: mpsc::Receiver<RequestLogEntry>,
+    dropped: Arc<AtomicU64>,
+) {
     let mut batch = Vec::with_capacity(BATCH);
     while rx.recv_many(&mut batch, BATCH).await > 0 {
         if let Err(err) = store.insert_request_logs(&batch).await {
             tracing::warn!(error = %err, entries = batch.len(), "request log write failed");
         }
         batch.clear();
+        let lost = dropped.swap(0, Ordering::Relaxed);
+        if lost > 0 {
+            tracing::warn!(dropped = lost, "request log entries dropped while its queue was full");
+        }
     }
 }
 

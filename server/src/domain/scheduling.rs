@@ -133,7 +133,10 @@ impl Offer {
         let margin =
             Duration::days(1) + self.rules.duration + self.rules.buffer_before + self.rules.buffer_after;
         let mut by_practitioner: HashMap<String, Vec<Busy>> = HashMap::new();
-        for (p, b) in store.busy_ranges(&self.service.org_id, from - margin, to + margin, except).await? {
+        let ids: Vec<String> = self.schedules.iter().map(|s| s.practitioner_id.clone()).collect();
+        for (p, b) in
+            store.busy_ranges(&self.service.org_id, &ids, from - margin, to + margin, except).await?
+        {
             by_practitioner.entry(p).or_default().push(b);
         }
         Ok(by_practitioner)

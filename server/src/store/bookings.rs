@@ -12,11 +12,17 @@ use async_trait::async_trait;
 use cadence_shared::BookingStatus;
 use chrono::{DateTime, Utc};
 
-/// Blocked ranges of an org's confirmed bookings reaching into `[$2, $3)`, but `$4`; `$5` is
-/// `$2 - MAX_BLOCKED`, which bounds the scan of `bookings_org_blocked` to the window.
-pub const BUSY_RANGES_SQL: &str = "SELECT practitioner_id, blocked_start, blocked_end FROM bookings \
-    WHERE org_id = $1 AND status = 'confirmed' AND blocked_end > $2 AND blocked_start < $3 \
-    AND blocked_start >= $5 AND id <> COALESCE($4, '') ORDER BY blocked_start";
+/// Blocked ranges of an org's confirmed bookings reaching into `[$2, $3)`, but `$4`, of the
+/// practitioners in the JSON array `$6` (`in_json_6`: the backend's way of reading it as
+/// a set); `$5` is `$2 - MAX_BLOCKED`, which bounds the index scan to the window.
+pub(super) fn busy_ranges_sql(in_json_6: &str) -> String {
+    format!(
+        "SELECT practitioner_id, blocked_start, blocked_end FROM bookings \
+         WHERE org_id = $1 AND status = 'confirmed' AND blocked_end > $2 AND blocked_start < $3 \
+         AND blocked_start >= $5 AND id <> COALESCE($4, '') AND practitioner_id IN {in_json_6} \
+         ORDER BY blocked_start"
+    )
+}
 
 /// Starts of an org's confirmed bookings in `[$2, $3)` (`bookings_org_start`).
 pub const NEARBY_STARTS_SQL: &str = "SELECT practitioner_id, start_at FROM bookings \
@@ -30,11 +36,12 @@ pub const LAST_BOOKED_SQL: &str = "SELECT p.id, (SELECT MAX(b.created_at) FROM b
 /// Bookings, and what the scheduler reads about them.
 #[async_trait]
 pub trait BookingStore: Send + Sync {
-    /// Blocked ranges of the org's confirmed bookings that reach into `[from, to)`, per
-    /// practitioner, ordered by start; `except` leaves one booking out (rescheduling).
+    /// Blocked ranges of these practitioners' confirmed bookings that reach into
+    /// `[from, to)`, ordered by start; `except` leaves one booking out (rescheduling).
     async fn busy_ranges(
         &self,
         org_id: &str,
+        practitioner_ids: &[String],
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         except: Option<&str>,
@@ -149,7 +156,7 @@ macro_rules! impl_bookings_store {
         mod bookings_sql {
             use super::*;
             use $crate::availability::Busy;
-            use $crate::store::bookings::{BUSY_RANGES_SQL, BookingRow, LAST_BOOKED_SQL, NEARBY_STARTS_SQL};
+            use $crate::store::bookings::{BookingRow, LAST_BOOKED_SQL, NEARBY_STARTS_SQL, busy_ranges_sql};
             use $crate::store::ts::Ts;
             use cadence_shared::BookingStatus;
             use chrono::{DateTime, Utc};
@@ -177,16 +184,19 @@ macro_rules! impl_bookings_store {
                 async fn busy_ranges(
                     &self,
                     org_id: &str,
+                    practitioner_ids: &[String],
                     from: DateTime<Utc>,
                     to: DateTime<Utc>,
                     except: Option<&str>,
                 ) -> Result<Vec<(String, Busy)>, StoreError> {
-                    let rows: Vec<(String, Ts, Ts)> = sqlx::query_as(BUSY_RANGES_SQL)
+                    let ids = serde_json::to_string(practitioner_ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    let rows: Vec<(String, Ts, Ts)> = sqlx::query_as(&busy_ranges_sql(IN_JSON_6))
                     .bind(org_id)
                     .bind(Ts(from))
                     .bind(Ts(to))
                     .bind(except)
                     .bind(Ts(from - $crate::model::MAX_BLOCKED))
+                    .bind(ids)
                     .fetch_all(&self.pool)
                     .await
                     .map_err(map_err)?;

@@ -36,7 +36,8 @@
 //!   ids, date overrides or booking summary along (one round trip instead of three), ending
 //!   where a WHERE clause can follow,
 //! - `const SKIP_LOCKED` (` FOR UPDATE OF d SKIP LOCKED` on Postgres) for claiming webhook
-//!   deliveries.
+//!   deliveries,
+//! - `const IN_JSON_6`, the set of strings in the JSON array bound as `$6`.
 //!
 //! Both implementations translate database failures into [`StoreError`] by SQLSTATE / SQLite
 //! result code, never by parsing messages: a unique violation becomes
@@ -58,7 +59,15 @@ pub use accounts::AccountStore;
 pub use bookings::BookingStore;
 /// The time-range reads of the booking path, for the tests that check their query plans.
 pub mod time_reads {
-    pub use super::bookings::{BUSY_RANGES_SQL, LAST_BOOKED_SQL, NEARBY_STARTS_SQL};
+    pub use super::bookings::{LAST_BOOKED_SQL, NEARBY_STARTS_SQL};
+
+    /// The busy-ranges read as this backend runs it.
+    pub fn busy_ranges_sql(backend: super::Backend) -> String {
+        super::bookings::busy_ranges_sql(match backend {
+            super::Backend::Sqlite => super::sqlite::IN_JSON_6,
+            super::Backend::Postgres => super::postgres::IN_JSON_6,
+        })
+    }
 }
 pub use catalog::CatalogStore;
 pub use customers::CustomerStore;

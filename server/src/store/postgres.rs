@@ -38,6 +38,9 @@ const CUSTOMERS: &str = "SELECT c.*, \
      (SELECT MAX(b.start_at) FROM bookings b WHERE b.customer_id = c.id) AS last_booking_at \
      FROM customers c";
 
+/// The strings of the JSON array bound as `$6`, as a set for `IN`.
+pub(super) const IN_JSON_6: &str = "(SELECT json_array_elements_text($6::json))";
+
 /// Claiming webhook deliveries: skip rows another process has locked.
 const SKIP_LOCKED: &str = " FOR UPDATE OF d SKIP LOCKED";
 

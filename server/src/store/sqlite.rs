@@ -42,6 +42,9 @@ const CUSTOMERS: &str = "SELECT c.*, \
      (SELECT MAX(b.start_at) FROM bookings b WHERE b.customer_id = c.id) AS last_booking_at \
      FROM customers c";
 
+/// The strings of the JSON array bound as `$6`, as a set for `IN`.
+pub(super) const IN_JSON_6: &str = "(SELECT value FROM json_each($6))";
+
 /// Claiming webhook deliveries: the write lock already serialises claims.
 const SKIP_LOCKED: &str = "";
 
