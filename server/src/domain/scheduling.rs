@@ -132,14 +132,9 @@ impl Offer {
         // side is more than enough and keeps the query simple.
         let margin =
             Duration::days(1) + self.rules.duration + self.rules.buffer_before + self.rules.buffer_after;
-        let mut by_practitioner: HashMap<String, Vec<Busy>> = HashMap::new();
         let ids: Vec<String> = self.schedules.iter().map(|s| s.practitioner_id.clone()).collect();
-        for (p, b) in
-            store.busy_ranges(&self.service.org_id, &ids, from - margin, to + margin, except).await?
-        {
-            by_practitioner.entry(p).or_default().push(b);
-        }
-        Ok(by_practitioner)
+        let busy = store.busy_ranges(&self.service.org_id, &ids, from - margin, to + margin, except).await?;
+        Ok(busy.into_iter().collect())
     }
 }
 

@@ -37,7 +37,8 @@
 //!   where a WHERE clause can follow,
 //! - `const SKIP_LOCKED` (` FOR UPDATE OF d SKIP LOCKED` on Postgres) for claiming webhook
 //!   deliveries,
-//! - `const IN_JSON_6`, the set of strings in the JSON array bound as `$6`.
+//! - `const IN_JSON_6`, the set of strings in the JSON array bound as `$6`, and
+//!   `JSON_EPOCHS`, an aggregate of instants as a JSON array of unix seconds.
 //!
 //! Both implementations translate database failures into [`StoreError`] by SQLSTATE / SQLite
 //! result code, never by parsing messages: a unique violation becomes
@@ -63,10 +64,14 @@ pub mod time_reads {
 
     /// The busy-ranges read as this backend runs it.
     pub fn busy_ranges_sql(backend: super::Backend) -> String {
-        super::bookings::busy_ranges_sql(match backend {
-            super::Backend::Sqlite => super::sqlite::IN_JSON_6,
-            super::Backend::Postgres => super::postgres::IN_JSON_6,
-        })
+        match backend {
+            super::Backend::Sqlite => {
+                super::bookings::busy_ranges_sql(super::sqlite::IN_JSON_6, super::sqlite::JSON_EPOCHS)
+            }
+            super::Backend::Postgres => {
+                super::bookings::busy_ranges_sql(super::postgres::IN_JSON_6, super::postgres::JSON_EPOCHS)
+            }
+        }
     }
 }
 pub use catalog::CatalogStore;

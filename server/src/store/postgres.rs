@@ -41,6 +41,9 @@ const CUSTOMERS: &str = "SELECT c.*, \
 /// The strings of the JSON array bound as `$6`, as a set for `IN`.
 pub(super) const IN_JSON_6: &str = "(SELECT json_array_elements_text($6::json))";
 
+/// A column of instants (`{}`) aggregated as a JSON array of unix seconds.
+pub(super) const JSON_EPOCHS: &str = "json_agg(extract(epoch FROM {})::bigint)";
+
 /// Claiming webhook deliveries: skip rows another process has locked.
 const SKIP_LOCKED: &str = " FOR UPDATE OF d SKIP LOCKED";
 

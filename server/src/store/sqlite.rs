@@ -45,6 +45,9 @@ const CUSTOMERS: &str = "SELECT c.*, \
 /// The strings of the JSON array bound as `$6`, as a set for `IN`.
 pub(super) const IN_JSON_6: &str = "(SELECT value FROM json_each($6))";
 
+/// A column of instants (`{}`) aggregated as a JSON array of unix seconds.
+pub(super) const JSON_EPOCHS: &str = "json_group_array({})";
+
 /// Claiming webhook deliveries: the write lock already serialises claims.
 const SKIP_LOCKED: &str = "";
 
