@@ -210,8 +210,12 @@ async fn main() {
     wrk::require_tools();
     let today = Utc::now().date_naive();
     let mut results = Vec::new();
+    // `BENCH_BACKENDS=postgres` (or `sqlite`) runs one backend only.
+    let only = std::env::var("BENCH_BACKENDS").unwrap_or_default().to_lowercase();
     for backend in [Backend::Sqlite, Backend::Postgres] {
-        results.push(bench(backend, today).await);
+        if only.is_empty() || only.contains(&format!("{backend:?}").to_lowercase()) {
+            results.push(bench(backend, today).await);
+        }
     }
     let commit = Command::new("git").args(["rev-parse", "--short", "HEAD"]).output().ok();
     let commit = commit.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned()).unwrap_or_default();

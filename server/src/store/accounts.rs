@@ -201,7 +201,7 @@ macro_rules! impl_accounts_store {
                     .bind(timezone)
                     .bind(Json(branding))
                     .bind(Ts(crate::clock::now()))
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(self.writer())
                     .await
                     .map_err(map_err)?;
                     row.map(Into::into).ok_or(StoreError::NotFound)
@@ -298,7 +298,7 @@ macro_rules! impl_accounts_store {
                     .bind(token_hash)
                     .bind(Ts(now))
                     .bind(Ts(expires_at))
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await
                     .map_err(map_err)?;
                     Ok(SessionRecord { id, user_id: user_id.to_owned(), expires_at })
@@ -315,14 +315,14 @@ macro_rules! impl_accounts_store {
                 }
 
                 async fn delete_session(&self, id: &str) -> Result<(), StoreError> {
-                    sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id).execute(&self.pool).await.map_err(map_err)?;
+                    sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id).execute(self.writer()).await.map_err(map_err)?;
                     Ok(())
                 }
 
                 async fn purge_sessions(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
                     let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
                         .bind(Ts(now))
-                        .execute(&self.pool)
+                        .execute(self.writer())
                         .await
                         .map_err(map_err)?;
                     Ok(done.rows_affected())
@@ -342,7 +342,7 @@ macro_rules! impl_accounts_store {
                     .bind(&key.created_by)
                     .bind(Ts(crate::clock::now()))
                     .bind(key.expires_at.map(Ts))
-                    .fetch_one(&self.pool)
+                    .fetch_one(self.writer())
                     .await
                     .map_err(map_err)?;
                     Ok(row.into())
@@ -361,7 +361,7 @@ macro_rules! impl_accounts_store {
                     sqlx::query("UPDATE api_keys SET last_used_at = $2 WHERE id = $1")
                         .bind(id)
                         .bind(Ts(now))
-                        .execute(&self.pool)
+                        .execute(self.writer())
                         .await
                         .map_err(map_err)?;
                     Ok(())
@@ -388,7 +388,7 @@ macro_rules! impl_accounts_store {
                     .bind(org_id)
                     .bind(id)
                     .bind(Ts(now))
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(self.writer())
                     .await
                     .map_err(map_err)?;
                     Ok(row.map(Into::into))

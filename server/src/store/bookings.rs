@@ -417,7 +417,7 @@ macro_rules! impl_bookings_store {
                     sqlx::query("UPDATE bookings SET manage_token_hash = $2 WHERE id = $1")
                         .bind(booking_id)
                         .bind(hash)
-                        .execute(&self.pool)
+                        .execute(self.writer())
                         .await
                         .map_err(map_err)?;
                     Ok(())

@@ -114,7 +114,7 @@ macro_rules! impl_idempotency_store {
                     .bind(key.key)
                     .bind(Ts(now))
                     .bind(Ts(abandoned_before))
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await
                     .map_err(map_err)?;
                     let inserted = sqlx::query(
@@ -126,7 +126,7 @@ macro_rules! impl_idempotency_store {
                     .bind(request_hash)
                     .bind(Ts(now))
                     .bind(Ts(expires_at))
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await
                     .map_err(map_err)?;
                     if inserted.rows_affected() == 1 {
@@ -162,7 +162,7 @@ macro_rules! impl_idempotency_store {
                     .bind(key.key)
                     .bind(i32::from(status))
                     .bind(body)
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await
                     .map_err(map_err)?;
                     Ok(())
@@ -172,7 +172,7 @@ macro_rules! impl_idempotency_store {
                     sqlx::query("DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND state = 'in_flight'")
                         .bind(key.scope)
                         .bind(key.key)
-                        .execute(&self.pool)
+                        .execute(self.writer())
                         .await
                         .map_err(map_err)?;
                     Ok(())
@@ -181,7 +181,7 @@ macro_rules! impl_idempotency_store {
                 async fn purge_idempotency(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
                     let done = sqlx::query("DELETE FROM idempotency_keys WHERE expires_at <= $1")
                         .bind(Ts(now))
-                        .execute(&self.pool)
+                        .execute(self.writer())
                         .await
                         .map_err(map_err)?;
                     Ok(done.rows_affected())

@@ -27,8 +27,9 @@
 //! each macro finds it there:
 //!
 //! - `fn map_err(sqlx::Error) -> StoreError` (errors by SQLSTATE / SQLite result code),
-//! - `fn begin_write(&self)`, the write transaction (`BEGIN IMMEDIATE` on SQLite), and a
-//!   `pool` field,
+//! - `fn begin_write(&self)`, the write transaction (`BEGIN IMMEDIATE` on SQLite), `fn
+//!   writer(&self)`, the pool single write statements run on (SQLite's one writing
+//!   connection), and a `pool` field for reads,
 //! - `const LOCK_ROW` (` FOR UPDATE` on Postgres; nothing on SQLite, whose write
 //!   transactions already hold the database's write lock),
 //! - `const SUBSCRIBED`, the SQL condition "endpoint `e` listens to event type `$3`",

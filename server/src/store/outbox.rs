@@ -292,7 +292,7 @@ macro_rules! impl_outbox_store {
                     for id in ids {
                         sqlx::query("UPDATE webhook_deliveries SET locked_until = NULL WHERE id = $1 AND state = 'pending'")
                             .bind(id)
-                            .execute(&self.pool)
+                            .execute(self.writer())
                             .await
                             .map_err(map_err)?;
                     }
@@ -307,7 +307,7 @@ macro_rules! impl_outbox_store {
                          AND d.state = 'pending')",
                     )
                     .bind(Ts(before))
-                    .execute(&self.pool)
+                    .execute(self.writer())
                     .await
                     .map_err(map_err)?;
                     Ok(done.rows_affected())

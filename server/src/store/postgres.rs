@@ -72,6 +72,11 @@ impl PgStore {
     async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Postgres>, StoreError> {
         self.pool.begin().await.map_err(map_err)
     }
+
+    /// Where single write statements go: any pooled connection (Postgres has row locks).
+    fn writer(&self) -> &PgPool {
+        &self.pool
+    }
 }
 
 /// Translates Postgres failures by SQLSTATE.

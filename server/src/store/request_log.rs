@@ -89,7 +89,7 @@ macro_rules! impl_request_log_store {
                             .push_bind(&e.org_id)
                             .push_bind(&e.key_id);
                     });
-                    q.build().execute(&self.pool).await.map_err(map_err)?;
+                    q.build().execute(self.writer()).await.map_err(map_err)?;
                     Ok(())
                 }
 
@@ -105,7 +105,7 @@ macro_rules! impl_request_log_store {
                 async fn purge_request_logs(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
                     let done = sqlx::query("DELETE FROM request_log WHERE at < $1")
                         .bind(Ts(before))
-                        .execute(&self.pool)
+                        .execute(self.writer())
                         .await
                         .map_err(map_err)?;
                     Ok(done.rows_affected())

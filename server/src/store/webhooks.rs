@@ -121,7 +121,7 @@ macro_rules! impl_webhooks_store {
                     .bind(&e.description)
                     .bind(&e.secret)
                     .bind(Ts(crate::clock::now()))
-                    .fetch_one(&self.pool)
+                    .fetch_one(self.writer())
                     .await
                     .map_err(map_err)?;
                     Ok(row.into())
