@@ -68,7 +68,7 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Result<OrgAuth,
             "Send an API key as `Authorization: Bearer ck_live_…`.",
         )));
     };
-    let Some(key) = state.store.find_api_key(&hash_secret(token)).await? else {
+    let Some((key, org)) = state.store.find_api_key(&hash_secret(token)).await? else {
         return Ok(Err(unauthorized("unauthorized", "The API key is not valid.")));
     };
     let now = crate::clock::now();
@@ -78,9 +78,6 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Result<OrgAuth,
     if key.expires_at.is_some_and(|at| at <= now) {
         return Ok(Err(unauthorized("key_expired", "The API key has expired.")));
     }
-    let Some(org) = state.store.find_org(&key.org_id).await? else {
-        return Ok(Err(unauthorized("unauthorized", "The API key is not valid.")));
-    };
     if let Some(caller) = parts.extensions.get::<Caller>() {
         caller.set_org(&org.id);
         caller.set_key(&key.id);

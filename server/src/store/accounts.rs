@@ -41,8 +41,9 @@ pub trait AccountStore: Send + Sync {
     /// Deletes sessions that expired by `now`; returns how many.
     async fn purge_sessions(&self, now: DateTime<Utc>) -> Result<u64, StoreError>;
     async fn create_api_key(&self, key: &NewApiKey) -> Result<ApiKeyRecord, StoreError>;
-    /// The key with this hash (revoked and expired ones included: the caller tells why).
-    async fn find_api_key(&self, key_hash: &str) -> Result<Option<ApiKeyRecord>, StoreError>;
+    /// The key with this hash and its org, in one read (every org API request starts
+    /// here); revoked and expired keys included: the caller tells why.
+    async fn find_api_key(&self, key_hash: &str) -> Result<Option<(ApiKeyRecord, Org)>, StoreError>;
     async fn touch_api_key(&self, id: &str, now: DateTime<Utc>) -> Result<(), StoreError>;
     /// The org's keys, newest first.
     async fn list_api_keys(&self, org_id: &str) -> Result<Vec<ApiKeyRecord>, StoreError>;
@@ -99,6 +100,32 @@ impl From<UserRow> for UserRecord {
     }
 }
 
+/// An API key with its org's columns (`org_…`).
+#[derive(sqlx::FromRow)]
+pub(super) struct KeyOrgRow {
+    #[sqlx(flatten)]
+    pub key: ApiKeyRow,
+    pub org_slug: String,
+    pub org_name: String,
+    pub org_timezone: String,
+    pub org_branding: Json<Branding>,
+    pub org_created_at: Ts,
+}
+
+impl From<KeyOrgRow> for (ApiKeyRecord, Org) {
+    fn from(r: KeyOrgRow) -> Self {
+        let org = Org {
+            id: r.key.org_id.clone(),
+            slug: r.org_slug,
+            name: r.org_name,
+            timezone: r.org_timezone,
+            branding: r.org_branding.0,
+            created_at: r.org_created_at.0,
+        };
+        (r.key.into(), org)
+    }
+}
+
 #[derive(sqlx::FromRow)]
 pub(super) struct ApiKeyRow {
     pub id: String,
@@ -134,7 +161,7 @@ macro_rules! impl_accounts_store {
     ($store:ty, $db:ty) => {
         mod accounts_sql {
             use super::*;
-            use $crate::store::accounts::{ApiKeyRow, OrgRow, UserRow};
+            use $crate::store::accounts::{ApiKeyRow, KeyOrgRow, OrgRow, UserRow};
             use cadence_shared::Branding;
             use $crate::store::ts::Ts;
             use chrono::{DateTime, Utc};
@@ -348,12 +375,16 @@ macro_rules! impl_accounts_store {
                     Ok(row.into())
                 }
 
-                async fn find_api_key(&self, key_hash: &str) -> Result<Option<ApiKeyRecord>, StoreError> {
-                    let row: Option<ApiKeyRow> = sqlx::query_as("SELECT * FROM api_keys WHERE key_hash = $1")
-                        .bind(key_hash)
-                        .fetch_optional(&self.pool)
-                        .await
-                        .map_err(map_err)?;
+                async fn find_api_key(&self, key_hash: &str) -> Result<Option<(ApiKeyRecord, Org)>, StoreError> {
+                    let row: Option<KeyOrgRow> = sqlx::query_as(
+                        "SELECT k.*, o.slug AS org_slug, o.name AS org_name, o.timezone AS org_timezone, \
+                         o.branding AS org_branding, o.created_at AS org_created_at \
+                         FROM api_keys k JOIN orgs o ON o.id = k.org_id WHERE k.key_hash = $1",
+                    )
+                    .bind(key_hash)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?;
                     Ok(row.map(Into::into))
                 }
 

@@ -32,13 +32,13 @@ pub(super) fn busy_ranges_sql(in_json_6: &str, json_epochs: &str) -> String {
 }
 
 /// Starts of an org's confirmed bookings in `[$2, $3)` (`bookings_org_start`).
-pub const NEARBY_STARTS_SQL: &str = "SELECT practitioner_id, start_at FROM bookings \
+pub const NEARBY_STARTS_SQL: &str = "SELECT practitioner_id, start_at, 0 AS latest FROM bookings \
     WHERE org_id = $1 AND status = 'confirmed' AND start_at >= $2 AND start_at < $3";
 
 /// When each of an org's practitioners was last booked: one probe of
 /// `bookings_practitioner_created` per practitioner, not a pass over the history.
 pub const LAST_BOOKED_SQL: &str = "SELECT p.id, (SELECT MAX(b.created_at) FROM bookings b \
-    WHERE b.practitioner_id = p.id AND b.status = 'confirmed') FROM practitioners p WHERE p.org_id = $1";
+    WHERE b.practitioner_id = p.id AND b.status = 'confirmed'), 1 AS latest FROM practitioners p WHERE p.org_id = $1";
 
 /// Bookings, and what the scheduler reads about them.
 #[async_trait]
@@ -227,22 +227,24 @@ macro_rules! impl_bookings_store {
                     org_id: &str,
                     at: DateTime<Utc>,
                 ) -> Result<Vec<PractitionerLoad>, StoreError> {
-                    let near: Vec<(String, Ts)> = sqlx::query_as(NEARBY_STARTS_SQL)
-                    .bind(org_id)
-                    .bind(Ts(at - chrono::Duration::days(2)))
-                    .bind(Ts(at + chrono::Duration::days(2)))
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(map_err)?;
-                    let last: Vec<(String, Option<Ts>)> = sqlx::query_as(LAST_BOOKED_SQL)
-                    .bind(org_id)
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(map_err)?;
+                    // Both reads in one round trip; `latest` tells the rows apart.
+                    let rows: Vec<(String, Option<Ts>, i32)> =
+                        sqlx::query_as(&format!("{NEARBY_STARTS_SQL} UNION ALL {LAST_BOOKED_SQL}"))
+                            .bind(org_id)
+                            .bind(Ts(at - chrono::Duration::days(2)))
+                            .bind(Ts(at + chrono::Duration::days(2)))
+                            .fetch_all(&self.pool)
+                            .await
+                            .map_err(map_err)?;
+                    let (last, near): (Vec<_>, Vec<_>) = rows.into_iter().partition(|(_, _, latest)| *latest == 1);
                     Ok(last
                         .into_iter()
-                        .map(|(practitioner_id, last_booked_at)| PractitionerLoad {
-                            nearby_starts: near.iter().filter(|(p, _)| *p == practitioner_id).map(|(_, s)| s.0).collect(),
+                        .map(|(practitioner_id, last_booked_at, _)| PractitionerLoad {
+                            nearby_starts: near
+                                .iter()
+                                .filter(|(p, _, _)| *p == practitioner_id)
+                                .filter_map(|(_, s, _)| s.map(|s| s.0))
+                                .collect(),
                             last_booked_at: last_booked_at.map(|t| t.0),
                             practitioner_id,
                         })
