@@ -115,6 +115,29 @@ pub fn find_open_slots(
     to: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> Vec<Slot> {
+    open_slots(rules, calendars, from, to, now, true)
+}
+
+/// The same slots with empty `practitioner_ids`: what an answer without
+/// `include=practitioner_ids` needs, without copying an id per slot and practitioner.
+pub fn find_open_times(
+    rules: &ServiceRules,
+    calendars: &[Calendar<'_>],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Vec<Slot> {
+    open_slots(rules, calendars, from, to, now, false)
+}
+
+fn open_slots(
+    rules: &ServiceRules,
+    calendars: &[Calendar<'_>],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    now: DateTime<Utc>,
+    with_ids: bool,
+) -> Vec<Slot> {
     let r = Rules::of(rules);
     let (from, to, now) = (from.timestamp(), to.timestamp(), now.timestamp());
     // Calendars in practitioner id order, so each slot lists its practitioners sorted.
@@ -131,14 +154,13 @@ pub fn find_open_slots(
     let mut slots: Vec<Slot> = Vec::new();
     let mut last_start = None;
     for (start, rank) in free {
-        let id = by_id[rank].schedule.practitioner_id.clone();
-        match slots.last_mut() {
-            Some(last) if last_start == Some(start) => last.practitioner_ids.push(id),
-            _ => {
-                let at = instant(start);
-                slots.push(Slot { start: at, end: at + rules.duration, practitioner_ids: vec![id] });
-                last_start = Some(start);
-            }
+        if last_start != Some(start) {
+            let at = instant(start);
+            slots.push(Slot { start: at, end: at + rules.duration, practitioner_ids: Vec::new() });
+            last_start = Some(start);
+        }
+        if with_ids && let Some(last) = slots.last_mut() {
+            last.practitioner_ids.push(by_id[rank].schedule.practitioner_id.clone());
         }
     }
     slots

@@ -168,6 +168,11 @@ macro_rules! impl_bookings_store {
             use $crate::store::bookings::{BookingRow, LAST_BOOKED_SQL, NEARBY_STARTS_SQL, busy_ranges_sql};
             use $crate::store::ts::Ts;
             use cadence_shared::BookingStatus;
+            use std::sync::OnceLock;
+
+            /// The reads whose text is put together from parts, built once per backend.
+            static BUSY_SQL: OnceLock<String> = OnceLock::new();
+            static LOADS_SQL: OnceLock<String> = OnceLock::new();
             use chrono::{DateTime, Utc};
             use sqlx::Transaction;
 
@@ -200,7 +205,7 @@ macro_rules! impl_bookings_store {
                 ) -> Result<Vec<(String, Vec<Busy>)>, StoreError> {
                     let ids = serde_json::to_string(practitioner_ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                     let rows: Vec<(String, Json<Vec<i64>>, Json<Vec<i64>>)> =
-                        sqlx::query_as(&busy_ranges_sql(IN_JSON_6, JSON_EPOCHS))
+                        sqlx::query_as(BUSY_SQL.get_or_init(|| busy_ranges_sql(IN_JSON_6, JSON_EPOCHS)))
                     .bind(org_id)
                     .bind(Ts(from))
                     .bind(Ts(to))
@@ -229,7 +234,7 @@ macro_rules! impl_bookings_store {
                 ) -> Result<Vec<PractitionerLoad>, StoreError> {
                     // Both reads in one round trip; `latest` tells the rows apart.
                     let rows: Vec<(String, Option<Ts>, i32)> =
-                        sqlx::query_as(&format!("{NEARBY_STARTS_SQL} UNION ALL {LAST_BOOKED_SQL}"))
+                        sqlx::query_as(LOADS_SQL.get_or_init(|| format!("{NEARBY_STARTS_SQL} UNION ALL {LAST_BOOKED_SQL}")))
                             .bind(org_id)
                             .bind(Ts(at - chrono::Duration::days(2)))
                             .bind(Ts(at + chrono::Duration::days(2)))
