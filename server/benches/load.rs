@@ -154,7 +154,12 @@ async fn bench(backend: Backend, today: NaiveDate) -> Value {
     // Bookings start 40 days ahead, past the history's month, one distinct start each.
     let first_start = (today + Duration::days(40)).and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp();
     let mut runs = Vec::new();
+    // `BENCH_RUNS=booking` (a comma-separated list of name parts) runs only matching runs.
+    let wanted = std::env::var("BENCH_RUNS").unwrap_or_default();
     let mut run = |name: &str, connections: u32, url: &str, script: wrk::Script| {
+        if !wanted.is_empty() && !wanted.split(',').any(|w| name.contains(w.trim())) {
+            return;
+        }
         let r = wrk::run(name, connections, SECONDS, url, &script);
         println!("{}", r.line());
         runs.push(r);

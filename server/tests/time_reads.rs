@@ -4,7 +4,10 @@
 //! time indexes SQLite walks the org's whole history through `bookings_org` and Postgres
 //! scans the table.
 
-use cadence_server::store::time_reads::{LAST_BOOKED_SQL, NEARBY_STARTS_SQL, busy_ranges_sql};
+use cadence_server::model::{FIRST_INSTANT, LAST_INSTANT};
+use cadence_server::store::time_reads::{
+    LAST_BOOKED_SQL, LIST_BOOKINGS_SQL, NEARBY_STARTS_SQL, busy_ranges_sql,
+};
 use cadence_server::testing::{Backend, TestDb, seed_org};
 use chrono::{DateTime, Duration, Utc};
 
@@ -12,45 +15,60 @@ cadence_server::both_backends!(reads_by_time_use_their_indexes_with_a_long_histo
 
 const HISTORY: i64 = 20_000;
 
-/// The plan of `sql` with these arguments (`$1` the org, then timestamps), one line per step.
-/// `busy_ids`: the busy-ranges read, whose `$4` is the booking to leave out (none) and `$6`
-/// the practitioners (a JSON array).
-async fn plan(db: &TestDb, sql: &str, org: &str, times: &[DateTime<Utc>], busy_ids: Option<&str>) -> String {
-    let mut lines = Vec::new();
-    let (sqlite_sql, pg_sql) = (format!("EXPLAIN QUERY PLAN {sql}"), format!("EXPLAIN {sql}"));
+/// A query argument, bound the way the store binds it.
+enum Arg<'a> {
+    Text(Option<&'a str>),
+    Time(DateTime<Utc>),
+    Int(i64),
+}
+
+/// The plan of `sql` with these arguments (`$1`, `$2`, … in order), one line per step.
+async fn plan(db: &TestDb, sql: &str, args: &[Arg<'_>]) -> String {
     match db.backend {
         Backend::Sqlite => {
             let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
-            let mut q = sqlx::query_as::<_, (i64, i64, i64, String)>(&sqlite_sql).bind(org);
-            for (i, t) in times.iter().enumerate() {
-                if i == 2 && busy_ids.is_some() {
-                    q = q.bind(None::<String>);
-                }
-                q = q.bind(t.timestamp());
+            let sqlite_sql = format!("EXPLAIN QUERY PLAN {sql}");
+            let mut q = sqlx::query_as::<_, (i64, i64, i64, String)>(&sqlite_sql);
+            for arg in args {
+                q = match arg {
+                    Arg::Text(t) => q.bind(*t),
+                    Arg::Time(t) => q.bind(t.timestamp()),
+                    Arg::Int(i) => q.bind(*i),
+                };
             }
-            if let Some(ids) = busy_ids {
-                q = q.bind(ids);
-            }
-            for (_, _, _, detail) in q.fetch_all(&pool).await.unwrap() {
-                lines.push(detail);
-            }
+            let rows = q.fetch_all(&pool).await.unwrap();
+            rows.into_iter().map(|(_, _, _, detail)| detail).collect::<Vec<_>>().join("\n")
         }
         Backend::Postgres => {
-            let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
-            let mut q = sqlx::query_scalar::<_, String>(&pg_sql).bind(org);
-            for (i, t) in times.iter().enumerate() {
-                if i == 2 && busy_ids.is_some() {
-                    q = q.bind(None::<String>);
-                }
-                q = q.bind(*t);
-            }
-            if let Some(ids) = busy_ids {
-                q = q.bind(ids);
-            }
-            lines = q.fetch_all(&pool).await.unwrap();
+            // The plan the server runs: it connects with generic plans (see
+            // `PgStore::connect_options`), which only a prepared statement shows.
+            use sqlx::Connection;
+            let options = cadence_server::store::PgStore::connect_options(&db.url).unwrap();
+            let mut conn = sqlx::PgConnection::connect_with(&options).await.unwrap();
+            let literals: Vec<String> = args
+                .iter()
+                .map(|arg| match arg {
+                    Arg::Text(Some(t)) => format!("'{t}'"),
+                    Arg::Text(None) => "NULL".into(),
+                    Arg::Time(t) => format!("'{}'", t.to_rfc3339()),
+                    Arg::Int(i) => i.to_string(),
+                })
+                .collect();
+            let types: Vec<&str> = args
+                .iter()
+                .map(|arg| match arg {
+                    Arg::Text(_) => "text",
+                    Arg::Time(_) => "timestamptz",
+                    Arg::Int(_) => "bigint",
+                })
+                .collect();
+            let prepare = format!("PREPARE read({}) AS {sql}", types.join(", "));
+            sqlx::raw_sql(&prepare).execute(&mut conn).await.unwrap();
+            let explain = format!("EXPLAIN EXECUTE read({})", literals.join(", "));
+            let lines = sqlx::query_scalar::<_, String>(&explain).fetch_all(&mut conn).await.unwrap();
+            lines.join("\n")
         }
     }
-    lines.join("\n")
 }
 
 async fn reads_by_time_use_their_indexes_with_a_long_history(backend: Backend) {
@@ -96,29 +114,70 @@ async fn reads_by_time_use_their_indexes_with_a_long_history(backend: Backend) {
     let now = Utc::now();
     let ids = serde_json::to_string(&org.practitioners).unwrap();
     let week = (now, now + Duration::days(7));
+    let (org_arg, ids_arg) = (Arg::Text(Some(org_id)), Arg::Text(Some(&ids)));
     let reads = [
         (
             "busy ranges of a week",
             plan(
                 &db,
                 &busy_ranges_sql(backend),
-                org_id,
-                &[week.0, week.1, week.0 - Duration::days(3)],
-                Some(&ids),
+                &[
+                    org_arg,
+                    Arg::Time(week.0),
+                    Arg::Time(week.1),
+                    Arg::Text(None),
+                    Arg::Time(week.0 - Duration::days(3)),
+                    ids_arg,
+                ],
             )
             .await,
             &["bookings_org_blocked", "bookings_practitioner_time"][..],
         ),
         (
             "starts around a booking",
-            plan(&db, NEARBY_STARTS_SQL, org_id, &[now - Duration::days(2), now + Duration::days(2)], None)
-                .await,
+            plan(
+                &db,
+                NEARBY_STARTS_SQL,
+                &[
+                    Arg::Text(Some(org_id)),
+                    Arg::Time(now - Duration::days(2)),
+                    Arg::Time(now + Duration::days(2)),
+                ],
+            )
+            .await,
             &["bookings_org_start"][..],
         ),
         (
             "last booked per practitioner",
-            plan(&db, LAST_BOOKED_SQL, org_id, &[], None).await,
+            plan(&db, LAST_BOOKED_SQL, &[Arg::Text(Some(org_id))]).await,
             &["bookings_practitioner_created"][..],
+        ),
+        (
+            // A page deep in the history: the cursor bounds the index scan, so it does not
+            // walk the pages before it (the index condition names start_at).
+            "a page of bookings after a cursor",
+            plan(
+                &db,
+                LIST_BOOKINGS_SQL,
+                &[
+                    Arg::Text(Some(org_id)),
+                    Arg::Text(None),
+                    Arg::Text(None),
+                    Arg::Text(None),
+                    Arg::Time(FIRST_INSTANT),
+                    Arg::Time(LAST_INSTANT),
+                    Arg::Text(None),
+                    Arg::Time(now - Duration::days(30)),
+                    Arg::Text(Some("bk_h360")),
+                    Arg::Int(50),
+                    Arg::Text(None),
+                ],
+            )
+            .await,
+            &[
+                "bookings_org_start (org_id=? AND (start_at,id)>(?,?)",
+                "Index Cond: ((org_id = $1) AND (start_at >=",
+            ][..],
         ),
     ];
     for (what, plan, indexes) in reads {

@@ -24,15 +24,15 @@ pub fn org_timezone(org: &Org) -> Tz {
 }
 
 /// The service with this id in this org: 404 when unknown, another org's, or (on the
-/// public surface) inactive.
+/// public surface) inactive. Read from the org's catalogue (cached per process).
 pub async fn find_service(
     store: &dyn Store,
     org: &Org,
     id: &str,
     surface: Surface,
 ) -> Result<ServiceRecord, DomainError> {
-    match store.get_service(&org.id, id).await? {
-        Some(s) if s.active || surface == Surface::OrgApi => Ok(s),
+    match store.catalogue(org).await?.service(id) {
+        Some(s) if s.active || surface == Surface::OrgApi => Ok(s.clone()),
         _ => Err(DomainError::not_found("Service")),
     }
 }
@@ -55,7 +55,8 @@ impl Offer {
         only: Option<&str>,
         surface: Surface,
     ) -> Result<Offer, DomainError> {
-        let all = store.list_practitioners(&org.id).await?;
+        let catalogue = store.catalogue(org).await?;
+        let all = &catalogue.practitioners;
         if let Some(id) = only {
             match all.iter().find(|p| p.id == id) {
                 Some(p) if p.active || surface == Surface::OrgApi => {}
@@ -71,10 +72,11 @@ impl Offer {
         }
         let org_tz = org_timezone(org);
         let practitioners: Vec<PractitionerRecord> = all
-            .into_iter()
+            .iter()
             .filter(|p| {
                 p.active && service.practitioner_ids.contains(&p.id) && only.is_none_or(|id| p.id == id)
             })
+            .cloned()
             .collect();
         let schedules = practitioners.iter().map(|p| p.schedule(org_tz)).collect();
         Ok(Offer { rules: ServiceRules::from(&service), service, schedules, practitioners })

@@ -13,6 +13,10 @@ pub struct Org {
     pub timezone: String,
     pub branding: Branding,
     pub created_at: DateTime<Utc>,
+    /// Bumped by the database on every change to the org's services, practitioners, hours,
+    /// overrides and their links: a cached catalogue at this version or later is current
+    /// for this request (see `store::CatalogueCache`).
+    pub catalog_version: i64,
 }
 
 #[derive(Debug, Clone)]

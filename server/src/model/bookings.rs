@@ -4,6 +4,12 @@
 use cadence_shared::{Booking, BookingCustomer, BookingStatus, Customer};
 use chrono::{DateTime, Utc};
 
+/// The first and last instants a stored time may have, for open ends of a time window:
+/// 0001-01-01 and 9999-12-31, within both backends' ranges (Postgres timestamptz, SQLite
+/// unix seconds).
+pub const FIRST_INSTANT: DateTime<Utc> = DateTime::from_timestamp(-62_135_596_800, 0).unwrap();
+pub const LAST_INSTANT: DateTime<Utc> = DateTime::from_timestamp(253_402_214_400, 0).unwrap();
+
 /// A booking.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BookingRecord {

@@ -13,6 +13,21 @@ pub const MAX_SERVICE_MINUTES: u32 = 1440;
 /// reaches into a window starts at most this long before it.
 pub const MAX_BLOCKED: Duration = Duration::minutes(3 * MAX_SERVICE_MINUTES as i64);
 
+/// An org's services and practitioners (not deleted) at `version` of its catalogue (see
+/// [`crate::model::Org::catalog_version`]), ordered by id; shared by the requests that read it.
+#[derive(Debug)]
+pub struct Catalogue {
+    pub version: i64,
+    pub services: Vec<ServiceRecord>,
+    pub practitioners: Vec<PractitionerRecord>,
+}
+
+impl Catalogue {
+    pub fn service(&self, id: &str) -> Option<&ServiceRecord> {
+        self.services.iter().find(|s| s.id == id)
+    }
+}
+
 /// A service, validated (see `domain::catalog`), ready to store.
 #[derive(Debug, Clone, Default)]
 pub struct NewService {

@@ -64,6 +64,7 @@ pub(super) struct OrgRow {
     pub timezone: String,
     pub branding: Json<Branding>,
     pub created_at: Ts,
+    pub catalog_version: i64,
 }
 
 impl From<OrgRow> for Org {
@@ -75,6 +76,7 @@ impl From<OrgRow> for Org {
             timezone: r.timezone,
             branding: r.branding.0,
             created_at: r.created_at.0,
+            catalog_version: r.catalog_version,
         }
     }
 }
@@ -110,6 +112,7 @@ pub(super) struct KeyOrgRow {
     pub org_timezone: String,
     pub org_branding: Json<Branding>,
     pub org_created_at: Ts,
+    pub org_catalog_version: i64,
 }
 
 impl From<KeyOrgRow> for (ApiKeyRecord, Org) {
@@ -121,6 +124,7 @@ impl From<KeyOrgRow> for (ApiKeyRecord, Org) {
             timezone: r.org_timezone,
             branding: r.org_branding.0,
             created_at: r.org_created_at.0,
+            catalog_version: r.org_catalog_version,
         };
         (r.key.into(), org)
     }
@@ -378,7 +382,8 @@ macro_rules! impl_accounts_store {
                 async fn find_api_key(&self, key_hash: &str) -> Result<Option<(ApiKeyRecord, Org)>, StoreError> {
                     let row: Option<KeyOrgRow> = sqlx::query_as(
                         "SELECT k.*, o.slug AS org_slug, o.name AS org_name, o.timezone AS org_timezone, \
-                         o.branding AS org_branding, o.created_at AS org_created_at \
+                         o.branding AS org_branding, o.created_at AS org_created_at, \
+                         o.catalog_version AS org_catalog_version \
                          FROM api_keys k JOIN orgs o ON o.id = k.org_id WHERE k.key_hash = $1",
                     )
                     .bind(key_hash)

@@ -40,6 +40,17 @@ pub const NEARBY_STARTS_SQL: &str = "SELECT practitioner_id, start_at, 0 AS late
 pub const LAST_BOOKED_SQL: &str = "SELECT p.id, (SELECT MAX(b.created_at) FROM bookings b \
     WHERE b.practitioner_id = p.id AND b.status = 'confirmed'), 1 AS latest FROM practitioners p WHERE p.org_id = $1";
 
+/// A page of an org's bookings by start (`bookings_org_start`): `$5`/`$6` the window and
+/// `($8, $9)` the cursor's start and id, always bound (open ends as the first and last
+/// instants), so they bound the index scan under a generic plan too and a page costs its
+/// own rows, not the pages before it; `$2`, `$3`, `$4`, `$7`, `$11` optional filters,
+/// `$10` the limit.
+pub const LIST_BOOKINGS_SQL: &str = "SELECT * FROM bookings WHERE org_id = $1 \
+    AND start_at >= $5 AND start_at < $6 AND (start_at, id) > ($8, $9) \
+    AND ($2 IS NULL OR status = $2) AND ($3 IS NULL OR practitioner_id = $3) \
+    AND ($4 IS NULL OR service_id = $4) AND ($7 IS NULL OR customer_email = $7) \
+    AND ($11 IS NULL OR customer_id = $11) ORDER BY start_at, id LIMIT $10";
+
 /// Bookings, and what the scheduler reads about them.
 #[async_trait]
 pub trait BookingStore: Send + Sync {
@@ -326,26 +337,17 @@ macro_rules! impl_bookings_store {
                         BookingStatus::Cancelled => "cancelled",
                     });
                     let rows: Vec<BookingRow> = sqlx::query_as(
-                        "SELECT * FROM bookings WHERE org_id = $1 \
-                         AND ($2 IS NULL OR status = $2) \
-                         AND ($3 IS NULL OR practitioner_id = $3) \
-                         AND ($4 IS NULL OR service_id = $4) \
-                         AND ($5 IS NULL OR start_at >= $5) \
-                         AND ($6 IS NULL OR start_at < $6) \
-                         AND ($7 IS NULL OR customer_email = $7) \
-                         AND ($8 IS NULL OR start_at > $8 OR (start_at = $8 AND id > $9)) \
-                         AND ($11 IS NULL OR customer_id = $11) \
-                         ORDER BY start_at, id LIMIT $10",
+                        $crate::store::bookings::LIST_BOOKINGS_SQL,
                     )
                     .bind(org_id)
                     .bind(status)
                     .bind(filter.practitioner_id.as_deref())
                     .bind(filter.service_id.as_deref())
-                    .bind(filter.from.map(Ts))
-                    .bind(filter.to.map(Ts))
+                    .bind(Ts(filter.from.unwrap_or(crate::model::FIRST_INSTANT)))
+                    .bind(Ts(filter.to.unwrap_or(crate::model::LAST_INSTANT)))
                     .bind(filter.customer_email.as_deref())
-                    .bind(cursor.map(|c| Ts(c.start)))
-                    .bind(cursor.map(|c| c.id.as_str()))
+                    .bind(Ts(cursor.map_or(crate::model::FIRST_INSTANT, |c| c.start)))
+                    .bind(cursor.map_or("", |c| c.id.as_str()))
                     .bind(i64::from(limit))
                     .bind(filter.customer_id.as_deref())
                     .fetch_all(&self.pool)

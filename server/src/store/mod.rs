@@ -38,6 +38,7 @@
 //!   where a WHERE clause can follow,
 //! - `const SKIP_LOCKED` (` FOR UPDATE OF d SKIP LOCKED` on Postgres) for claiming webhook
 //!   deliveries,
+//! - a `catalogues` field, the process's [`CatalogueCache`],
 //! - `const IN_JSON_6`, the set of strings in the JSON array bound as `$6`, and
 //!   `JSON_EPOCHS`, an aggregate of instants as a JSON array of unix seconds.
 //!
@@ -48,6 +49,7 @@
 mod accounts;
 mod bookings;
 mod catalog;
+mod catalogue;
 mod customers;
 mod idempotency;
 mod outbox;
@@ -61,7 +63,7 @@ pub use accounts::AccountStore;
 pub use bookings::BookingStore;
 /// The time-range reads of the booking path, for the tests that check their query plans.
 pub mod time_reads {
-    pub use super::bookings::{LAST_BOOKED_SQL, NEARBY_STARTS_SQL};
+    pub use super::bookings::{LAST_BOOKED_SQL, LIST_BOOKINGS_SQL, NEARBY_STARTS_SQL};
 
     /// The busy-ranges read as this backend runs it.
     pub fn busy_ranges_sql(backend: super::Backend) -> String {
@@ -76,6 +78,7 @@ pub mod time_reads {
     }
 }
 pub use catalog::CatalogStore;
+pub use catalogue::CatalogueCache;
 pub use customers::CustomerStore;
 pub use idempotency::{IdempotencyBegin, IdempotencyRef, IdempotencyStore};
 pub use outbox::OutboxStore;
@@ -141,6 +144,10 @@ pub trait Store:
 
     /// Answers when the database does (for `/readyz`).
     async fn ping(&self) -> Result<(), StoreError>;
+
+    /// The org's services and practitioners (deleted ones left out), from this process's
+    /// [`CatalogueCache`] when it is current for `org` as the request read it, else loaded.
+    async fn catalogue(&self, org: &crate::model::Org) -> Result<Arc<crate::model::Catalogue>, StoreError>;
 }
 
 /// `impl Store` and every area's trait for a backend store, in the backend's module (which
@@ -165,6 +172,19 @@ macro_rules! impl_store {
             async fn ping(&self) -> Result<(), StoreError> {
                 sqlx::query("SELECT 1").execute(&self.pool).await.map_err(map_err)?;
                 Ok(())
+            }
+
+            async fn catalogue(&self, org: &Org) -> Result<std::sync::Arc<Catalogue>, StoreError> {
+                if let Some(cached) = self.catalogues.get(org) {
+                    return Ok(cached);
+                }
+                let catalogue = std::sync::Arc::new(Catalogue {
+                    version: org.catalog_version,
+                    services: self.list_services(&org.id).await?,
+                    practitioners: self.list_practitioners(&org.id).await?,
+                });
+                self.catalogues.put(&org.id, catalogue.clone());
+                Ok(catalogue)
             }
         }
     };

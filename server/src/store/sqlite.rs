@@ -56,6 +56,7 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// Every write, one at a time (see `connect`).
     writer: SqlitePool,
+    catalogues: CatalogueCache,
 }
 
 impl SqliteStore {
@@ -85,7 +86,7 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .with_context(|| format!("cannot open SQLite database {url:?}"))?;
-        Ok(Self { pool, writer })
+        Ok(Self { pool, writer, catalogues: CatalogueCache::default() })
     }
 
     /// The pool, for tests that must reach past the store (e.g. raw inserts).
