@@ -6,7 +6,7 @@
 
 use cadence_server::model::{FIRST_INSTANT, LAST_INSTANT};
 use cadence_server::store::time_reads::{
-    LAST_BOOKED_SQL, LIST_BOOKINGS_SQL, NEARBY_STARTS_SQL, busy_ranges_sql,
+    LAST_BOOKED_SQL, LIST_BOOKINGS_SQL, busy_ranges_sql, nearby_starts_sql,
 };
 use cadence_server::testing::{Backend, TestDb, seed_org};
 use chrono::{DateTime, Duration, Utc};
@@ -137,7 +137,7 @@ async fn reads_by_time_use_their_indexes_with_a_long_history(backend: Backend) {
             "starts around a booking",
             plan(
                 &db,
-                NEARBY_STARTS_SQL,
+                &nearby_starts_sql(backend),
                 &[
                     Arg::Text(Some(org_id)),
                     Arg::Time(now - Duration::days(2)),

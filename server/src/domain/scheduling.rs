@@ -92,7 +92,11 @@ impl Offer {
         now: DateTime<Utc>,
         with_practitioners: bool,
     ) -> Result<Vec<Slot>, DomainError> {
-        let busy = self.busy(store, from, to, None).await?;
+        // A slot's blocked range reaches `duration + buffers` beyond its start; a day either
+        // side is more than enough and keeps the query simple.
+        let margin =
+            Duration::days(1) + self.rules.duration + self.rules.buffer_before + self.rules.buffer_after;
+        let busy = self.busy(store, from - margin, to + margin, None).await?;
         // The engine is pure CPU work: on the blocking pool it cannot hold up the async
         // workers that serve every other request.
         let (rules, schedules) = (self.rules, self.schedules.clone());
@@ -116,7 +120,9 @@ impl Offer {
         now: DateTime<Utc>,
         except: Option<&str>,
     ) -> Result<StartCheck, DomainError> {
-        let busy = self.busy(store, start, start + Duration::seconds(1), except).await?;
+        // Only bookings that overlap this start's own blocked range can make it taken.
+        let blocked = availability::blocked_range(&self.rules, start);
+        let busy = self.busy(store, blocked.start, blocked.end, except).await?;
         Ok(availability::check_start(&self.rules, &calendars(&self.schedules, &busy), start, now))
     }
 
@@ -137,12 +143,8 @@ impl Offer {
         to: DateTime<Utc>,
         except: Option<&str>,
     ) -> Result<HashMap<String, Vec<Busy>>, DomainError> {
-        // A slot's blocked range reaches `duration + buffers` beyond its start; a day either
-        // side is more than enough and keeps the query simple.
-        let margin =
-            Duration::days(1) + self.rules.duration + self.rules.buffer_before + self.rules.buffer_after;
         let ids: Vec<String> = self.schedules.iter().map(|s| s.practitioner_id.clone()).collect();
-        let busy = store.busy_ranges(&self.service.org_id, &ids, from - margin, to + margin, except).await?;
+        let busy = store.busy_ranges(&self.service.org_id, &ids, from, to, except).await?;
         Ok(busy.into_iter().collect())
     }
 }

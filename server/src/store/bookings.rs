@@ -31,14 +31,22 @@ pub(super) fn busy_ranges_sql(in_json_6: &str, json_epochs: &str) -> String {
     )
 }
 
-/// Starts of an org's confirmed bookings in `[$2, $3)` (`bookings_org_start`).
-pub const NEARBY_STARTS_SQL: &str = "SELECT practitioner_id, start_at, 0 AS latest FROM bookings \
-    WHERE org_id = $1 AND status = 'confirmed' AND start_at >= $2 AND start_at < $3";
+/// Starts of an org's confirmed bookings in `[$2, $3)` (`bookings_org_start`), one row per
+/// practitioner with the starts as a JSON array of unix seconds (`json_epochs` as for
+/// [`busy_ranges_sql`]); `NULL` in the column [`LAST_BOOKED_SQL`] fills.
+pub fn nearby_starts_sql(json_epochs: &str) -> String {
+    format!(
+        "SELECT practitioner_id, {} AS starts, NULL AS last_booked FROM bookings \
+         WHERE org_id = $1 AND status = 'confirmed' AND start_at >= $2 AND start_at < $3 \
+         GROUP BY practitioner_id",
+        json_epochs.replace("{}", "start_at")
+    )
+}
 
 /// When each of an org's practitioners was last booked: one probe of
 /// `bookings_practitioner_created` per practitioner, not a pass over the history.
-pub const LAST_BOOKED_SQL: &str = "SELECT p.id, (SELECT MAX(b.created_at) FROM bookings b \
-    WHERE b.practitioner_id = p.id AND b.status = 'confirmed'), 1 AS latest FROM practitioners p WHERE p.org_id = $1";
+pub const LAST_BOOKED_SQL: &str = "SELECT p.id, NULL, (SELECT MAX(b.created_at) FROM bookings b \
+    WHERE b.practitioner_id = p.id AND b.status = 'confirmed') FROM practitioners p WHERE p.org_id = $1";
 
 /// A page of an org's bookings by start (`bookings_org_start`): `$5`/`$6` the window and
 /// `($8, $9)` the cursor's start and id, always bound (open ends as the first and last
@@ -176,7 +184,7 @@ macro_rules! impl_bookings_store {
             use super::*;
             use $crate::availability::Busy;
             use sqlx::types::Json;
-            use $crate::store::bookings::{BookingRow, LAST_BOOKED_SQL, NEARBY_STARTS_SQL, busy_ranges_sql};
+            use $crate::store::bookings::{BookingRow, LAST_BOOKED_SQL, busy_ranges_sql, nearby_starts_sql};
             use $crate::store::ts::Ts;
             use cadence_shared::BookingStatus;
             use std::sync::OnceLock;
@@ -243,23 +251,25 @@ macro_rules! impl_bookings_store {
                     org_id: &str,
                     at: DateTime<Utc>,
                 ) -> Result<Vec<PractitionerLoad>, StoreError> {
-                    // Both reads in one round trip; `latest` tells the rows apart.
-                    let rows: Vec<(String, Option<Ts>, i32)> =
-                        sqlx::query_as(LOADS_SQL.get_or_init(|| format!("{NEARBY_STARTS_SQL} UNION ALL {LAST_BOOKED_SQL}")))
-                            .bind(org_id)
-                            .bind(Ts(at - chrono::Duration::days(2)))
-                            .bind(Ts(at + chrono::Duration::days(2)))
-                            .fetch_all(&self.pool)
-                            .await
-                            .map_err(map_err)?;
-                    let (last, near): (Vec<_>, Vec<_>) = rows.into_iter().partition(|(_, _, latest)| *latest == 1);
+                    // Both reads in one round trip: a row with starts is the first read's.
+                    let rows: Vec<(String, Option<Json<Vec<i64>>>, Option<Ts>)> = sqlx::query_as(
+                        LOADS_SQL.get_or_init(|| format!("{} UNION ALL {LAST_BOOKED_SQL}", nearby_starts_sql(JSON_EPOCHS))),
+                    )
+                    .bind(org_id)
+                    .bind(Ts(at - $crate::model::NEARBY))
+                    .bind(Ts(at + $crate::model::NEARBY))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    let (near, last): (Vec<_>, Vec<_>) = rows.into_iter().partition(|(_, starts, _)| starts.is_some());
+                    let instant = |secs: &i64| DateTime::from_timestamp(*secs, 0);
                     Ok(last
                         .into_iter()
-                        .map(|(practitioner_id, last_booked_at, _)| PractitionerLoad {
+                        .map(|(practitioner_id, _, last_booked_at)| PractitionerLoad {
                             nearby_starts: near
                                 .iter()
                                 .filter(|(p, _, _)| *p == practitioner_id)
-                                .filter_map(|(_, s, _)| s.map(|s| s.0))
+                                .flat_map(|(_, starts, _)| starts.iter().flat_map(|s| s.0.iter().filter_map(instant)))
                                 .collect(),
                             last_booked_at: last_booked_at.map(|t| t.0),
                             practitioner_id,

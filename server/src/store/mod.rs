@@ -63,7 +63,15 @@ pub use accounts::AccountStore;
 pub use bookings::BookingStore;
 /// The time-range reads of the booking path, for the tests that check their query plans.
 pub mod time_reads {
-    pub use super::bookings::{LAST_BOOKED_SQL, LIST_BOOKINGS_SQL, NEARBY_STARTS_SQL};
+    pub use super::bookings::{LAST_BOOKED_SQL, LIST_BOOKINGS_SQL};
+
+    /// The starts read of least-loaded selection as this backend runs it.
+    pub fn nearby_starts_sql(backend: super::Backend) -> String {
+        match backend {
+            super::Backend::Sqlite => super::bookings::nearby_starts_sql(super::sqlite::JSON_EPOCHS),
+            super::Backend::Postgres => super::bookings::nearby_starts_sql(super::postgres::JSON_EPOCHS),
+        }
+    }
 
     /// The busy-ranges read as this backend runs it.
     pub fn busy_ranges_sql(backend: super::Backend) -> String {
