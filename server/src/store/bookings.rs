@@ -16,13 +16,13 @@ use chrono::{DateTime, Utc};
 /// practitioners in the JSON array `$6` (`in_json_6`: the backend's way of reading it as
 /// a set); `$5` is `$2 - MAX_BLOCKED`, which bounds the index scan to the window.
 ///
-/// One row per practitioner with its starts and ends as JSON arrays of unix seconds
-/// (`json_epochs`: the backend's aggregate of a column, with `{}` for the column): a month
-/// of a busy practice is ~10,000 ranges, and per-row decoding in sqlx cost more than the
-/// database's own work (profiled with `perf`; SQLite hands every row across a channel).
-pub(super) fn busy_ranges_sql(in_json_6: &str, json_epochs: &str) -> String {
+/// One row per practitioner with its starts and ends aggregated (`agg_instants`: the
+/// backend's aggregate of a column, with `{}` for the column): a month of a busy practice
+/// is ~10,000 ranges, and per-row decoding in sqlx cost more than the database's own work
+/// (profiled with `perf`; SQLite hands every row across a channel).
+pub(super) fn busy_ranges_sql(in_json_6: &str, agg_instants: &str) -> String {
     let (starts, ends) =
-        (json_epochs.replace("{}", "blocked_start"), json_epochs.replace("{}", "blocked_end"));
+        (agg_instants.replace("{}", "blocked_start"), agg_instants.replace("{}", "blocked_end"));
     format!(
         "SELECT practitioner_id, {starts}, {ends} FROM bookings \
          WHERE org_id = $1 AND status = 'confirmed' AND blocked_end > $2 AND blocked_start < $3 \
@@ -32,14 +32,14 @@ pub(super) fn busy_ranges_sql(in_json_6: &str, json_epochs: &str) -> String {
 }
 
 /// Starts of an org's confirmed bookings in `[$2, $3)` (`bookings_org_start`), one row per
-/// practitioner with the starts as a JSON array of unix seconds (`json_epochs` as for
+/// practitioner with the starts aggregated (`agg_instants` as for
 /// [`busy_ranges_sql`]); `NULL` in the column [`LAST_BOOKED_SQL`] fills.
-pub fn nearby_starts_sql(json_epochs: &str) -> String {
+pub fn nearby_starts_sql(agg_instants: &str) -> String {
     format!(
         "SELECT practitioner_id, {} AS starts, NULL AS last_booked FROM bookings \
          WHERE org_id = $1 AND status = 'confirmed' AND start_at >= $2 AND start_at < $3 \
          GROUP BY practitioner_id",
-        json_epochs.replace("{}", "start_at")
+        agg_instants.replace("{}", "start_at")
     )
 }
 
@@ -183,7 +183,6 @@ macro_rules! impl_bookings_store {
         mod bookings_sql {
             use super::*;
             use $crate::availability::Busy;
-            use sqlx::types::Json;
             use $crate::store::bookings::{BookingRow, LAST_BOOKED_SQL, busy_ranges_sql, nearby_starts_sql};
             use $crate::store::ts::Ts;
             use cadence_shared::BookingStatus;
@@ -223,8 +222,8 @@ macro_rules! impl_bookings_store {
                     except: Option<&str>,
                 ) -> Result<Vec<(String, Vec<Busy>)>, StoreError> {
                     let ids = serde_json::to_string(practitioner_ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                    let rows: Vec<(String, Json<Vec<i64>>, Json<Vec<i64>>)> =
-                        sqlx::query_as(BUSY_SQL.get_or_init(|| busy_ranges_sql(IN_JSON_6, JSON_EPOCHS)))
+                    let rows: Vec<(String, Instants, Instants)> =
+                        sqlx::query_as(BUSY_SQL.get_or_init(|| busy_ranges_sql(IN_JSON_6, AGG_INSTANTS)))
                     .bind(org_id)
                     .bind(Ts(from))
                     .bind(Ts(to))
@@ -234,12 +233,13 @@ macro_rules! impl_bookings_store {
                     .fetch_all(&self.pool)
                     .await
                     .map_err(map_err)?;
-                    let instant = |secs: i64| DateTime::from_timestamp(secs, 0).ok_or_else(|| StoreError::Corrupt(format!("instant {secs}")));
                     rows.into_iter()
                         .map(|(p, starts, ends)| {
-                            let mut busy = starts.0.iter().zip(&ends.0)
-                                .map(|(s, e)| Ok(Busy { start: instant(*s)?, end: instant(*e)? }))
-                                .collect::<Result<Vec<Busy>, StoreError>>()?;
+                            let mut busy: Vec<Busy> = instants(starts)?
+                                .into_iter()
+                                .zip(instants(ends)?)
+                                .map(|(start, end)| Busy { start, end })
+                                .collect();
                             busy.sort_unstable_by_key(|b| b.start);
                             Ok((p, busy))
                         })
@@ -252,8 +252,8 @@ macro_rules! impl_bookings_store {
                     at: DateTime<Utc>,
                 ) -> Result<Vec<PractitionerLoad>, StoreError> {
                     // Both reads in one round trip: a row with starts is the first read's.
-                    let rows: Vec<(String, Option<Json<Vec<i64>>>, Option<Ts>)> = sqlx::query_as(
-                        LOADS_SQL.get_or_init(|| format!("{} UNION ALL {LAST_BOOKED_SQL}", nearby_starts_sql(JSON_EPOCHS))),
+                    let rows: Vec<(String, Option<Instants>, Option<Ts>)> = sqlx::query_as(
+                        LOADS_SQL.get_or_init(|| format!("{} UNION ALL {LAST_BOOKED_SQL}", nearby_starts_sql(AGG_INSTANTS))),
                     )
                     .bind(org_id)
                     .bind(Ts(at - $crate::model::NEARBY))
@@ -262,15 +262,14 @@ macro_rules! impl_bookings_store {
                     .await
                     .map_err(map_err)?;
                     let (near, last): (Vec<_>, Vec<_>) = rows.into_iter().partition(|(_, starts, _)| starts.is_some());
-                    let instant = |secs: &i64| DateTime::from_timestamp(*secs, 0);
+                    let mut starts = std::collections::HashMap::new();
+                    for (p, list, _) in near {
+                        starts.insert(p, list.map(instants).transpose()?.unwrap_or_default());
+                    }
                     Ok(last
                         .into_iter()
                         .map(|(practitioner_id, _, last_booked_at)| PractitionerLoad {
-                            nearby_starts: near
-                                .iter()
-                                .filter(|(p, _, _)| *p == practitioner_id)
-                                .flat_map(|(_, starts, _)| starts.iter().flat_map(|s| s.0.iter().filter_map(instant)))
-                                .collect(),
+                            nearby_starts: starts.remove(&practitioner_id).unwrap_or_default(),
                             last_booked_at: last_booked_at.map(|t| t.0),
                             practitioner_id,
                         })

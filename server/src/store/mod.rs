@@ -40,7 +40,9 @@
 //!   deliveries,
 //! - a `catalogues` field, the process's [`CatalogueCache`],
 //! - `const IN_JSON_6`, the set of strings in the JSON array bound as `$6`, and
-//!   `JSON_EPOCHS`, an aggregate of instants as a JSON array of unix seconds.
+//!   `AGG_INSTANTS`, an aggregate of instants per group, decoded as `type Instants` and
+//!   turned into instants by `fn instants` (a `timestamptz[]` on Postgres, a JSON array
+//!   of unix seconds on SQLite).
 //!
 //! Both implementations translate database failures into [`StoreError`] by SQLSTATE / SQLite
 //! result code, never by parsing messages: a unique violation becomes
@@ -68,8 +70,8 @@ pub mod time_reads {
     /// The starts read of least-loaded selection as this backend runs it.
     pub fn nearby_starts_sql(backend: super::Backend) -> String {
         match backend {
-            super::Backend::Sqlite => super::bookings::nearby_starts_sql(super::sqlite::JSON_EPOCHS),
-            super::Backend::Postgres => super::bookings::nearby_starts_sql(super::postgres::JSON_EPOCHS),
+            super::Backend::Sqlite => super::bookings::nearby_starts_sql(super::sqlite::AGG_INSTANTS),
+            super::Backend::Postgres => super::bookings::nearby_starts_sql(super::postgres::AGG_INSTANTS),
         }
     }
 
@@ -77,10 +79,10 @@ pub mod time_reads {
     pub fn busy_ranges_sql(backend: super::Backend) -> String {
         match backend {
             super::Backend::Sqlite => {
-                super::bookings::busy_ranges_sql(super::sqlite::IN_JSON_6, super::sqlite::JSON_EPOCHS)
+                super::bookings::busy_ranges_sql(super::sqlite::IN_JSON_6, super::sqlite::AGG_INSTANTS)
             }
             super::Backend::Postgres => {
-                super::bookings::busy_ranges_sql(super::postgres::IN_JSON_6, super::postgres::JSON_EPOCHS)
+                super::bookings::busy_ranges_sql(super::postgres::IN_JSON_6, super::postgres::AGG_INSTANTS)
             }
         }
     }

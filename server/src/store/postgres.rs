@@ -8,6 +8,7 @@
 use super::*;
 use crate::model::*;
 use anyhow::Context;
+use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres};
 use std::time::Duration;
@@ -41,10 +42,17 @@ const CUSTOMERS: &str = "SELECT c.*, \
 /// The strings of the JSON array bound as `$6`, as a set for `IN`.
 pub(super) const IN_JSON_6: &str = "(SELECT json_array_elements_text($6::json))";
 
-/// A column of instants (`{}`) aggregated as a JSON array of unix seconds. `date_part`
-/// (float8) rather than `extract` (numeric since Postgres 14, whose conversions showed in
-/// the profile of a month's availability); exact for whole seconds.
-pub(super) const JSON_EPOCHS: &str = "json_agg(date_part('epoch', {})::bigint)";
+/// A column of instants (`{}`) aggregated into one value per group: a `timestamptz[]`,
+/// which sqlx decodes from Postgres's binary format. (A JSON array of epochs cost the
+/// profile of a month's availability json_agg, epoch conversions and JSON parsing.)
+pub(super) const AGG_INSTANTS: &str = "array_agg({})";
+
+/// What [`AGG_INSTANTS`] decodes as, and its instants.
+pub(super) type Instants = Vec<DateTime<Utc>>;
+
+pub(super) fn instants(aggregated: Instants) -> Result<Vec<DateTime<Utc>>, StoreError> {
+    Ok(aggregated)
+}
 
 /// Claiming webhook deliveries: skip rows another process has locked.
 const SKIP_LOCKED: &str = " FOR UPDATE OF d SKIP LOCKED";

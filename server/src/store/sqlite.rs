@@ -9,6 +9,7 @@
 use super::*;
 use crate::model::*;
 use anyhow::Context;
+use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool};
 use std::str::FromStr;
@@ -45,8 +46,22 @@ const CUSTOMERS: &str = "SELECT c.*, \
 /// The strings of the JSON array bound as `$6`, as a set for `IN`.
 pub(super) const IN_JSON_6: &str = "(SELECT value FROM json_each($6))";
 
-/// A column of instants (`{}`) aggregated as a JSON array of unix seconds.
-pub(super) const JSON_EPOCHS: &str = "json_group_array({})";
+/// A column of instants (`{}`) aggregated into one value per group: a JSON array of unix
+/// seconds.
+pub(super) const AGG_INSTANTS: &str = "json_group_array({})";
+
+/// What [`AGG_INSTANTS`] decodes as, and its instants.
+pub(super) type Instants = sqlx::types::Json<Vec<i64>>;
+
+pub(super) fn instants(aggregated: Instants) -> Result<Vec<DateTime<Utc>>, StoreError> {
+    aggregated
+        .0
+        .into_iter()
+        .map(|secs| {
+            DateTime::from_timestamp(secs, 0).ok_or_else(|| StoreError::Corrupt(format!("instant {secs}")))
+        })
+        .collect()
+}
 
 /// Claiming webhook deliveries: the write lock already serialises claims.
 const SKIP_LOCKED: &str = "";
