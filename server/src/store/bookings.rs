@@ -195,6 +195,47 @@ macro_rules! impl_bookings_store {
             use sqlx::Transaction;
 
             impl $store {
+                /// The booking, its customer, its outbox event and its idempotency record in
+                /// one transaction (each its own statement).
+                pub(super) async fn create_booking_in_transaction(
+                    &self,
+                    b: &NewBooking,
+                    idem: Option<IdempotencyRef<'_>>,
+                ) -> Result<BookingRecord, StoreError> {
+                    let mut tx = self.begin_write().await?;
+                    let customer_id = Self::upsert_customer(&mut tx, b).await?;
+                    let row: BookingRow = sqlx::query_as(
+                        "INSERT INTO bookings (id, org_id, service_id, practitioner_id, customer_id, start_at, end_at, \
+                         blocked_start, blocked_end, status, customer_name, customer_email, customer_phone, notes, \
+                         manage_token_hash, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'confirmed', $10, $11, $12, $13, $14, $15, $15) \
+                         RETURNING *",
+                    )
+                    .bind(&b.id)
+                    .bind(&b.org_id)
+                    .bind(&b.service_id)
+                    .bind(&b.practitioner_id)
+                    .bind(&customer_id)
+                    .bind(Ts(b.start))
+                    .bind(Ts(b.end))
+                    .bind(Ts(b.blocked_start))
+                    .bind(Ts(b.blocked_end))
+                    .bind(&b.customer_name)
+                    .bind(&b.customer_email)
+                    .bind(&b.customer_phone)
+                    .bind(&b.notes)
+                    .bind(&b.manage_token_hash)
+                    .bind(Ts(b.now))
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(map_err)?;
+                    let booking: BookingRecord = row.try_into()?;
+                    Self::write_event(&mut tx, "booking.created", &booking, None, b.now).await?;
+                    Self::save_response(&mut tx, idem, 201, &booking).await?;
+                    tx.commit().await.map_err(map_err)?;
+                    Ok(booking)
+                }
+
                 async fn locked_booking(
                     tx: &mut Transaction<'static, $db>,
                     org_id: &str,
@@ -281,38 +322,7 @@ macro_rules! impl_bookings_store {
                     b: &NewBooking,
                     idem: Option<IdempotencyRef<'_>>,
                 ) -> Result<BookingRecord, StoreError> {
-                    let mut tx = self.begin_write().await?;
-                    let customer_id = Self::upsert_customer(&mut tx, b).await?;
-                    let row: BookingRow = sqlx::query_as(
-                        "INSERT INTO bookings (id, org_id, service_id, practitioner_id, customer_id, start_at, end_at, \
-                         blocked_start, blocked_end, status, customer_name, customer_email, customer_phone, notes, \
-                         manage_token_hash, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'confirmed', $10, $11, $12, $13, $14, $15, $15) \
-                         RETURNING *",
-                    )
-                    .bind(&b.id)
-                    .bind(&b.org_id)
-                    .bind(&b.service_id)
-                    .bind(&b.practitioner_id)
-                    .bind(&customer_id)
-                    .bind(Ts(b.start))
-                    .bind(Ts(b.end))
-                    .bind(Ts(b.blocked_start))
-                    .bind(Ts(b.blocked_end))
-                    .bind(&b.customer_name)
-                    .bind(&b.customer_email)
-                    .bind(&b.customer_phone)
-                    .bind(&b.notes)
-                    .bind(&b.manage_token_hash)
-                    .bind(Ts(b.now))
-                    .fetch_one(&mut *tx)
-                    .await
-                    .map_err(map_err)?;
-                    let booking: BookingRecord = row.try_into()?;
-                    Self::write_event(&mut tx, "booking.created", &booking, None, b.now).await?;
-                    Self::save_response(&mut tx, idem, 201, &booking).await?;
-                    tx.commit().await.map_err(map_err)?;
-                    Ok(booking)
+                    self.write_new_booking(b, idem).await
                 }
 
                 async fn get_booking(&self, org_id: &str, id: &str) -> Result<Option<BookingRecord>, StoreError> {

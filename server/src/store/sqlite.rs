@@ -119,6 +119,18 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// A new booking in one transaction: SQLite's statements are calls into the same
+    /// process, so there are no round trips to fold.
+    async fn write_new_booking(
+        &self,
+        b: &NewBooking,
+        idem: Option<IdempotencyRef<'_>>,
+    ) -> Result<BookingRecord, StoreError> {
+        self.create_booking_in_transaction(b, idem).await
+    }
+}
+
 /// Translates SQLite failures by result code.
 fn map_err(err: sqlx::Error) -> StoreError {
     if let sqlx::Error::Database(db) = &err {
