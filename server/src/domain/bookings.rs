@@ -81,12 +81,11 @@ pub async fn create(
     let notes = input::text("notes", req.notes.as_deref(), 2000)?;
     let offer = Offer::load(store, org, service, req.practitioner_id.as_deref(), surface).await?;
     let now = crate::clock::now();
-    let free = match offer.check(store, start, now, None).await? {
-        StartCheck::NotASlot => return Err(slot_not_open()),
-        StartCheck::Taken => return Err(slot_taken()),
-        StartCheck::Open(free) => free,
+    let candidates = match offer.check(store, start, now, None).await? {
+        (StartCheck::NotASlot, _) => return Err(slot_not_open()),
+        (StartCheck::Taken, _) => return Err(slot_taken()),
+        (StartCheck::Open(free), loads) => by_load(&offer, free, start, &loads),
     };
-    let candidates = by_load(store, org, &offer, free, start).await?;
     let manage_token = (surface == Surface::Public).then(crate::keys::random_token);
     let blocked = blocked_range(&offer.rules, start);
     let id = crate::ids::new_id("bk");
@@ -138,12 +137,11 @@ pub async fn reschedule(
     let start = input::instant("start", &req.start)?;
     let service = find_service(store, org, &current.service_id, Surface::OrgApi).await?;
     let offer = Offer::load(store, org, service, req.practitioner_id.as_deref(), surface).await?;
-    let free = match offer.check(store, start, now, Some(&current.id)).await? {
-        StartCheck::NotASlot => return Err(slot_not_open()),
-        StartCheck::Taken => return Err(slot_taken()),
-        StartCheck::Open(free) => free,
+    let mut candidates = match offer.check(store, start, now, Some(&current.id)).await? {
+        (StartCheck::NotASlot, _) => return Err(slot_not_open()),
+        (StartCheck::Taken, _) => return Err(slot_taken()),
+        (StartCheck::Open(free), loads) => by_load(&offer, free, start, &loads),
     };
-    let mut candidates = by_load(store, org, &offer, free, start).await?;
     if let Some(i) = candidates.iter().position(|p| *p == current.practitioner_id) {
         let same = candidates.remove(i);
         candidates.insert(0, same);
@@ -190,23 +188,18 @@ pub async fn cancel(
 }
 
 /// Free practitioners, least loaded first.
-async fn by_load(
-    store: &dyn Store,
-    org: &Org,
+fn by_load(
     offer: &Offer,
     mut free: Vec<String>,
     start: DateTime<Utc>,
-) -> Result<Vec<String>, DomainError> {
-    if free.len() < 2 {
-        return Ok(free);
-    }
-    let loads = store.practitioner_loads(&org.id, start).await?;
+    loads: &[PractitionerLoad],
+) -> Vec<String> {
     free.sort_by_cached_key(|id| {
         let load = loads.iter().find(|l| l.practitioner_id == *id);
         let tz = offer.timezone_of(id).unwrap_or(chrono_tz::UTC);
         (same_day_count(load, start, tz), load.and_then(|l| l.last_booked_at), id.clone())
     });
-    Ok(free)
+    free
 }
 
 /// Confirmed bookings of a practitioner on the local day of `start`.

@@ -4,7 +4,7 @@
 
 use crate::availability::{self, Busy, Calendar, Schedule, ServiceRules, StartCheck};
 use crate::domain::DomainError;
-use crate::model::{Org, PractitionerRecord, ServiceRecord};
+use crate::model::{Org, PractitionerLoad, PractitionerRecord, ServiceRecord};
 use crate::store::Store;
 use cadence_shared::Slot;
 use chrono::{DateTime, Duration, Utc};
@@ -111,19 +111,24 @@ impl Offer {
         Ok(slots.await.map_err(anyhow::Error::from)?)
     }
 
-    /// Whether `start` can be booked; `except` is a booking being moved (its own time does
-    /// not block it).
+    /// Whether `start` can be booked, and the loads of the org's practitioners around it
+    /// (for least-loaded selection), read together; `except` is a booking being moved (its
+    /// own time does not block it).
     pub async fn check(
         &self,
         store: &dyn Store,
         start: DateTime<Utc>,
         now: DateTime<Utc>,
         except: Option<&str>,
-    ) -> Result<StartCheck, DomainError> {
+    ) -> Result<(StartCheck, Vec<PractitionerLoad>), DomainError> {
         // Only bookings that overlap this start's own blocked range can make it taken.
         let blocked = availability::blocked_range(&self.rules, start);
-        let busy = self.busy(store, blocked.start, blocked.end, except).await?;
-        Ok(availability::check_start(&self.rules, &calendars(&self.schedules, &busy), start, now))
+        let ids: Vec<String> = self.schedules.iter().map(|s| s.practitioner_id.clone()).collect();
+        let (busy, loads) = store
+            .booking_reads(&self.service.org_id, &ids, blocked.start, blocked.end, except, start)
+            .await?;
+        let busy: HashMap<String, Vec<Busy>> = busy.into_iter().collect();
+        Ok((availability::check_start(&self.rules, &calendars(&self.schedules, &busy), start, now), loads))
     }
 
     /// The practitioner's timezone.

@@ -23,30 +23,37 @@ use chrono::{DateTime, Utc};
 pub(super) fn busy_ranges_sql(in_json_6: &str, agg_instants: &str) -> String {
     let (starts, ends) =
         (agg_instants.replace("{}", "blocked_start"), agg_instants.replace("{}", "blocked_end"));
+    format!("SELECT practitioner_id, {starts}, {ends} FROM bookings WHERE {}", busy_where(in_json_6))
+}
+
+/// The rows and grouping of [`busy_ranges_sql`].
+fn busy_where(in_json_6: &str) -> String {
     format!(
-        "SELECT practitioner_id, {starts}, {ends} FROM bookings \
-         WHERE org_id = $1 AND status = 'confirmed' AND blocked_end > $2 AND blocked_start < $3 \
+        "org_id = $1 AND status = 'confirmed' AND blocked_end > $2 AND blocked_start < $3 \
          AND blocked_start >= $5 AND id <> COALESCE($4, '') AND practitioner_id IN {in_json_6} \
          GROUP BY practitioner_id"
     )
 }
 
-/// Starts of an org's confirmed bookings in `[$2, $3)` (`bookings_org_start`), one row per
-/// practitioner with the starts aggregated (`agg_instants` as for
-/// [`busy_ranges_sql`]); `NULL` in the column [`LAST_BOOKED_SQL`] fills.
-pub fn nearby_starts_sql(agg_instants: &str) -> String {
+/// What a booking check reads, in one round trip: the busy ranges (`$1`–`$6` as for
+/// [`busy_ranges_sql`]), the nearby starts (`$7`, `$8` the window) and when each
+/// practitioner was last booked. `kind` tells the rows apart: 0 busy (`a` starts, `b`
+/// ends), 1 nearby starts (`a`), 2 last booked (`last_booked`).
+pub(super) fn booking_reads_sql(in_json_6: &str, agg_instants: &str) -> String {
+    let agg = |column: &str| agg_instants.replace("{}", column);
     format!(
-        "SELECT practitioner_id, {} AS starts, NULL AS last_booked FROM bookings \
-         WHERE org_id = $1 AND status = 'confirmed' AND start_at >= $2 AND start_at < $3 \
-         GROUP BY practitioner_id",
-        agg_instants.replace("{}", "start_at")
+        "SELECT 0 AS kind, practitioner_id, {} AS a, {} AS b, CAST(NULL AS timestamptz) AS last_booked \
+         FROM bookings WHERE {} \
+         UNION ALL SELECT 1, practitioner_id, {}, NULL, CAST(NULL AS timestamptz) FROM bookings \
+         WHERE org_id = $1 AND status = 'confirmed' AND start_at >= $7 AND start_at < $8 GROUP BY practitioner_id \
+         UNION ALL SELECT 2, p.id, NULL, NULL, (SELECT MAX(b.created_at) FROM bookings b \
+         WHERE b.practitioner_id = p.id AND b.status = 'confirmed') FROM practitioners p WHERE p.org_id = $1",
+        agg("blocked_start"),
+        agg("blocked_end"),
+        busy_where(in_json_6),
+        agg("start_at"),
     )
 }
-
-/// When each of an org's practitioners was last booked: one probe of
-/// `bookings_practitioner_created` per practitioner, not a pass over the history.
-pub const LAST_BOOKED_SQL: &str = "SELECT p.id, NULL, (SELECT MAX(b.created_at) FROM bookings b \
-    WHERE b.practitioner_id = p.id AND b.status = 'confirmed') FROM practitioners p WHERE p.org_id = $1";
 
 /// A page of an org's bookings by start (`bookings_org_start`): `$5`/`$6` the window and
 /// `($8, $9)` the cursor's start and id, always bound (open ends as the first and last
@@ -58,6 +65,9 @@ pub const LIST_BOOKINGS_SQL: &str = "SELECT * FROM bookings WHERE org_id = $1 \
     AND ($2 IS NULL OR status = $2) AND ($3 IS NULL OR practitioner_id = $3) \
     AND ($4 IS NULL OR service_id = $4) AND ($7 IS NULL OR customer_email = $7) \
     AND ($11 IS NULL OR customer_id = $11) ORDER BY start_at, id LIMIT $10";
+
+/// Busy ranges per practitioner, and the loads of the org's practitioners.
+pub type BookingReads = (Vec<(String, Vec<Busy>)>, Vec<PractitionerLoad>);
 
 /// Bookings, and what the scheduler reads about them.
 #[async_trait]
@@ -73,12 +83,18 @@ pub trait BookingStore: Send + Sync {
         to: DateTime<Utc>,
         except: Option<&str>,
     ) -> Result<Vec<(String, Vec<Busy>)>, StoreError>;
-    /// How loaded each of the org's practitioners is around `at`.
-    async fn practitioner_loads(
+    /// What a booking check needs, in one round trip: [`Self::busy_ranges`] of these
+    /// practitioners in `[from, to)` (but `except`), and how loaded each of the org's
+    /// practitioners is around `at` (starts within [`crate::model::NEARBY`], last booking).
+    async fn booking_reads(
         &self,
         org_id: &str,
+        practitioner_ids: &[String],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        except: Option<&str>,
         at: DateTime<Utc>,
-    ) -> Result<Vec<PractitionerLoad>, StoreError>;
+    ) -> Result<BookingReads, StoreError>;
     /// Records the customer, inserts the booking, writes `booking.created` to the outbox and
     /// completes the idempotency record, in one transaction. [`StoreError::Overlap`] when the
     /// database refuses the time.
@@ -183,14 +199,14 @@ macro_rules! impl_bookings_store {
         mod bookings_sql {
             use super::*;
             use $crate::availability::Busy;
-            use $crate::store::bookings::{BookingRow, LAST_BOOKED_SQL, busy_ranges_sql, nearby_starts_sql};
+            use $crate::store::bookings::{BookingReads, BookingRow, booking_reads_sql, busy_ranges_sql};
             use $crate::store::ts::Ts;
             use cadence_shared::BookingStatus;
             use std::sync::OnceLock;
 
             /// The reads whose text is put together from parts, built once per backend.
             static BUSY_SQL: OnceLock<String> = OnceLock::new();
-            static LOADS_SQL: OnceLock<String> = OnceLock::new();
+            static READS_SQL: OnceLock<String> = OnceLock::new();
             use chrono::{DateTime, Utc};
             use sqlx::Transaction;
 
@@ -287,34 +303,55 @@ macro_rules! impl_bookings_store {
                         .collect()
                 }
 
-                async fn practitioner_loads(
+                async fn booking_reads(
                     &self,
                     org_id: &str,
+                    practitioner_ids: &[String],
+                    from: DateTime<Utc>,
+                    to: DateTime<Utc>,
+                    except: Option<&str>,
                     at: DateTime<Utc>,
-                ) -> Result<Vec<PractitionerLoad>, StoreError> {
-                    // Both reads in one round trip: a row with starts is the first read's.
-                    let rows: Vec<(String, Option<Instants>, Option<Ts>)> = sqlx::query_as(
-                        LOADS_SQL.get_or_init(|| format!("{} UNION ALL {LAST_BOOKED_SQL}", nearby_starts_sql(AGG_INSTANTS))),
-                    )
-                    .bind(org_id)
-                    .bind(Ts(at - $crate::model::NEARBY))
-                    .bind(Ts(at + $crate::model::NEARBY))
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(map_err)?;
-                    let (near, last): (Vec<_>, Vec<_>) = rows.into_iter().partition(|(_, starts, _)| starts.is_some());
-                    let mut starts = std::collections::HashMap::new();
-                    for (p, list, _) in near {
-                        starts.insert(p, list.map(instants).transpose()?.unwrap_or_default());
+                ) -> Result<BookingReads, StoreError> {
+                    let ids = serde_json::to_string(practitioner_ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    let rows: Vec<(i32, String, Option<Instants>, Option<Instants>, Option<Ts>)> =
+                        sqlx::query_as(READS_SQL.get_or_init(|| booking_reads_sql(IN_JSON_6, AGG_INSTANTS)))
+                            .bind(org_id)
+                            .bind(Ts(from))
+                            .bind(Ts(to))
+                            .bind(except)
+                            .bind(Ts(from - $crate::model::MAX_BLOCKED))
+                            .bind(ids)
+                            .bind(Ts(at - $crate::model::NEARBY))
+                            .bind(Ts(at + $crate::model::NEARBY))
+                            .fetch_all(&self.pool)
+                            .await
+                            .map_err(map_err)?;
+                    let (mut busy, mut starts, mut last) = (Vec::new(), std::collections::HashMap::new(), Vec::new());
+                    for (kind, practitioner_id, a, b, last_booked) in rows {
+                        let a = a.map(instants).transpose()?.unwrap_or_default();
+                        match kind {
+                            0 => {
+                                let ends = b.map(instants).transpose()?.unwrap_or_default();
+                                let mut ranges: Vec<Busy> =
+                                    a.into_iter().zip(ends).map(|(start, end)| Busy { start, end }).collect();
+                                ranges.sort_unstable_by_key(|r| r.start);
+                                busy.push((practitioner_id, ranges));
+                            }
+                            1 => {
+                                starts.insert(practitioner_id, a);
+                            }
+                            _ => last.push((practitioner_id, last_booked.map(|t| t.0))),
+                        }
                     }
-                    Ok(last
+                    let loads = last
                         .into_iter()
-                        .map(|(practitioner_id, _, last_booked_at)| PractitionerLoad {
+                        .map(|(practitioner_id, last_booked_at)| PractitionerLoad {
                             nearby_starts: starts.remove(&practitioner_id).unwrap_or_default(),
-                            last_booked_at: last_booked_at.map(|t| t.0),
+                            last_booked_at,
                             practitioner_id,
                         })
-                        .collect())
+                        .collect();
+                    Ok((busy, loads))
                 }
 
                 async fn create_booking(

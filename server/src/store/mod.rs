@@ -62,16 +62,21 @@ mod ts;
 mod webhooks;
 
 pub use accounts::AccountStore;
-pub use bookings::BookingStore;
+pub use bookings::{BookingReads, BookingStore};
 /// The time-range reads of the booking path, for the tests that check their query plans.
 pub mod time_reads {
-    pub use super::bookings::{LAST_BOOKED_SQL, LIST_BOOKINGS_SQL};
+    pub use super::bookings::LIST_BOOKINGS_SQL;
 
-    /// The starts read of least-loaded selection as this backend runs it.
-    pub fn nearby_starts_sql(backend: super::Backend) -> String {
+    /// The booking check's reads (busy ranges, nearby starts, last booked) as this backend
+    /// runs them.
+    pub fn booking_reads_sql(backend: super::Backend) -> String {
         match backend {
-            super::Backend::Sqlite => super::bookings::nearby_starts_sql(super::sqlite::AGG_INSTANTS),
-            super::Backend::Postgres => super::bookings::nearby_starts_sql(super::postgres::AGG_INSTANTS),
+            super::Backend::Sqlite => {
+                super::bookings::booking_reads_sql(super::sqlite::IN_JSON_6, super::sqlite::AGG_INSTANTS)
+            }
+            super::Backend::Postgres => {
+                super::bookings::booking_reads_sql(super::postgres::IN_JSON_6, super::postgres::AGG_INSTANTS)
+            }
         }
     }
 

@@ -83,6 +83,11 @@ impl PgStore {
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
+            // sqlx pings every connection it hands out by default: a round trip before each
+            // statement, as many as the statements themselves (seen as `PgConnection::ping`
+            // in the profile of booking creation). A connection that died (the database
+            // restarted) fails its next statement instead, and the pool drops it.
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(Self::connect_options(url)?)
             .await

@@ -86,8 +86,11 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        // No ping before each use (sqlx's default): an SQLite connection is a file handle in
+        // this process, and the ping is a hop to its worker thread per statement.
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            .test_before_acquire(false)
             .connect_with(options.clone())
             .await
             .with_context(|| format!("cannot open SQLite database {url:?}"))?;
@@ -98,6 +101,7 @@ impl SqliteStore {
         // concurrent clients. Queued on this pool, writes take turns in order instead.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .with_context(|| format!("cannot open SQLite database {url:?}"))?;
