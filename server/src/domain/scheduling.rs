@@ -7,7 +7,7 @@ use crate::domain::DomainError;
 use crate::model::{Org, PractitionerLoad, PractitionerRecord, ServiceRecord};
 use crate::store::Store;
 use cadence_shared::Slot;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, Timelike, Utc};
 use chrono_tz::Tz;
 use std::collections::HashMap;
 
@@ -124,9 +124,14 @@ impl Offer {
         // Only bookings that overlap this start's own blocked range can make it taken.
         let blocked = availability::blocked_range(&self.rules, start);
         let ids: Vec<String> = self.schedules.iter().map(|s| s.practitioner_id.clone()).collect();
-        let (busy, loads) = store
-            .booking_reads(&self.service.org_id, &ids, blocked.start, blocked.end, except, start)
-            .await?;
+        // Same-day counts need the local day of `start` for each practitioner.
+        let near = self
+            .schedules
+            .iter()
+            .map(|s| local_day_window(start, s.timezone))
+            .fold((start, start), |(lo, hi), (from, to)| (lo.min(from), hi.max(to)));
+        let (busy, loads) =
+            store.booking_reads(&self.service.org_id, &ids, blocked.start, blocked.end, except, near).await?;
         let busy: HashMap<String, Vec<Busy>> = busy.into_iter().collect();
         Ok((availability::check_start(&self.rules, &calendars(&self.schedules, &busy), start, now), loads))
     }
@@ -152,6 +157,15 @@ impl Offer {
         let busy = store.busy_ranges(&self.service.org_id, &ids, from, to, except).await?;
         Ok(busy.into_iter().collect())
     }
+}
+
+/// A window that holds the whole local day of `at` in `tz`: from the local midnight as the
+/// clock counts it, an hour earlier (a day that began with a DST change has an hour more or
+/// less behind it than its clock says), for 26 hours (a day is 23 to 25).
+fn local_day_window(at: DateTime<Utc>, tz: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
+    let since_midnight = i64::from(at.with_timezone(&tz).num_seconds_from_midnight());
+    let from = at - Duration::seconds(since_midnight) - Duration::hours(1);
+    (from, from + Duration::hours(26))
 }
 
 /// Each schedule with its practitioner's busy ranges.
@@ -248,4 +262,50 @@ pub async fn availability(
         timezone: org.timezone.clone(),
         slots,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_day_window;
+    use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+    use chrono_tz::Tz;
+
+    /// Every instant of a local day, in zones with and without DST, on their change days
+    /// and ordinary ones, lies in the window computed from any instant of that day.
+    #[test]
+    fn the_window_holds_the_whole_local_day() {
+        let zones =
+            ["Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "Pacific/Kiritimati"];
+        let days = [
+            (2026, 3, 29),
+            (2026, 10, 25),
+            (2026, 3, 8),
+            (2026, 11, 1),
+            (2026, 4, 5),
+            (2026, 10, 4),
+            (2026, 7, 1),
+        ];
+        for zone in zones {
+            let tz: Tz = zone.parse().unwrap();
+            for (y, m, d) in days {
+                let day = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+                let first = tz.from_local_datetime(&day.and_hms_opt(0, 0, 0).unwrap()).earliest().unwrap();
+                let next = tz
+                    .from_local_datetime(&day.succ_opt().unwrap().and_hms_opt(0, 0, 0).unwrap())
+                    .earliest()
+                    .unwrap();
+                let (first, next): (DateTime<Utc>, DateTime<Utc>) =
+                    (first.with_timezone(&Utc), next.with_timezone(&Utc));
+                let mut at = first;
+                while at < next {
+                    let (from, to) = local_day_window(at, tz);
+                    assert!(
+                        from <= first && next <= to,
+                        "{zone} {day} at {at}: window {from}..{to}, day {first}..{next}"
+                    );
+                    at += Duration::minutes(30);
+                }
+            }
+        }
+    }
 }

@@ -10,11 +10,6 @@ use chrono::{DateTime, Utc};
 pub const FIRST_INSTANT: DateTime<Utc> = DateTime::from_timestamp(-62_135_596_800, 0).unwrap();
 pub const LAST_INSTANT: DateTime<Utc> = DateTime::from_timestamp(253_402_214_400, 0).unwrap();
 
-/// How far either side of a time `PractitionerLoad::nearby_starts` reaches: the local day
-/// around an instant, in any timezone (UTC−12 to UTC+14, a day of up to 25 hours), lies
-/// within it.
-pub const NEARBY: chrono::Duration = chrono::Duration::hours(26);
-
 /// A booking.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BookingRecord {
@@ -123,7 +118,7 @@ pub struct BookingCursor {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PractitionerLoad {
     pub practitioner_id: String,
-    /// Starts of their confirmed bookings near the requested time (within [`NEARBY`]).
+    /// Starts of their confirmed bookings around the requested time (at least its local day).
     pub nearby_starts: Vec<DateTime<Utc>>,
     /// When they were last booked (creation time of their newest confirmed booking).
     pub last_booked_at: Option<DateTime<Utc>>,

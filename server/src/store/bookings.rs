@@ -85,7 +85,7 @@ pub trait BookingStore: Send + Sync {
     ) -> Result<Vec<(String, Vec<Busy>)>, StoreError>;
     /// What a booking check needs, in one round trip: [`Self::busy_ranges`] of these
     /// practitioners in `[from, to)` (but `except`), and how loaded each of the org's
-    /// practitioners is around `at` (starts within [`crate::model::NEARBY`], last booking).
+    /// practitioners is: their starts in `near` and their last booking.
     async fn booking_reads(
         &self,
         org_id: &str,
@@ -93,7 +93,7 @@ pub trait BookingStore: Send + Sync {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         except: Option<&str>,
-        at: DateTime<Utc>,
+        near: (DateTime<Utc>, DateTime<Utc>),
     ) -> Result<BookingReads, StoreError>;
     /// Records the customer, inserts the booking, writes `booking.created` to the outbox and
     /// completes the idempotency record, in one transaction. [`StoreError::Overlap`] when the
@@ -310,7 +310,7 @@ macro_rules! impl_bookings_store {
                     from: DateTime<Utc>,
                     to: DateTime<Utc>,
                     except: Option<&str>,
-                    at: DateTime<Utc>,
+                    near: (DateTime<Utc>, DateTime<Utc>),
                 ) -> Result<BookingReads, StoreError> {
                     let ids = serde_json::to_string(practitioner_ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                     let rows: Vec<(i32, String, Option<Instants>, Option<Instants>, Option<Ts>)> =
@@ -321,8 +321,8 @@ macro_rules! impl_bookings_store {
                             .bind(except)
                             .bind(Ts(from - $crate::model::MAX_BLOCKED))
                             .bind(ids)
-                            .bind(Ts(at - $crate::model::NEARBY))
-                            .bind(Ts(at + $crate::model::NEARBY))
+                            .bind(Ts(near.0))
+                            .bind(Ts(near.1))
                             .fetch_all(&self.pool)
                             .await
                             .map_err(map_err)?;
