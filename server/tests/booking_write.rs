@@ -1,6 +1,6 @@
 //! Writing a new booking stores, atomically, the customer (matched by e-mail), the booking,
 //! its outbox event with one delivery per subscribed endpoint, and the idempotency record
-//! with the exact response. On Postgres an e-mail customer's booking is one statement
+//! with the exact response; no event when no endpoint listens. On Postgres an e-mail customer's booking is one statement
 //! (data-modifying CTEs, with the customer's id filled in by the database), a phone-only
 //! one a transaction; on SQLite always a transaction. Checked through the store on both
 //! backends, against what is then in the tables.
@@ -154,10 +154,12 @@ async fn a_refused_booking_leaves_nothing_behind(backend: Backend) {
     let db = TestDb::create(backend).await;
     let store = db.connect().await;
     let org = seed_org(store.as_ref(), "clinic", "Europe/Berlin").await;
+    // No endpoint listens in this org: the outbox stays empty (it holds what is to be sent).
     store
         .create_booking(&new_booking(&org, "bk_taken", start(0), Some("first@example.com"), None), None)
         .await
         .unwrap();
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM webhook_events").await, 0);
 
     // Same practitioner, overlapping time, a new customer, under an idempotency key.
     begin(store.as_ref(), "late").await;

@@ -141,7 +141,9 @@ macro_rules! impl_outbox_store {
 
             impl $store {
                 /// Writes a booking event to the outbox, with one pending delivery per endpoint
-                /// of the org that listens to it, inside the caller's transaction.
+                /// of the org that listens to it, inside the caller's transaction. When no
+                /// endpoint listens, nothing is written: the outbox holds what is to be
+                /// delivered, and nothing reads an event but its deliveries.
                 pub(super) async fn write_event(
                     tx: &mut Transaction<'static, $db>,
                     kind: &str,
@@ -151,10 +153,11 @@ macro_rules! impl_outbox_store {
                 ) -> Result<(), StoreError> {
                     let event_id = $crate::ids::new_id("evt");
                     let payload = event_payload(&event_id, kind, now, booking, previous);
-                    sqlx::query(
+                    sqlx::query(&format!(
                         "INSERT INTO webhook_events (id, org_id, type, booking_id, payload, created_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
+                         SELECT $1, $2, $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM webhook_endpoints e \
+                         WHERE e.org_id = $2 AND e.active AND e.deleted_at IS NULL AND {SUBSCRIBED})"
+                    ))
                     .bind(&event_id)
                     .bind(&booking.org_id)
                     .bind(kind)
@@ -167,9 +170,9 @@ macro_rules! impl_outbox_store {
                     sqlx::query(&format!(
                         "INSERT INTO webhook_deliveries (id, event_id, endpoint_id, state, attempts, next_attempt_at, \
                          created_at, updated_at) \
-                         SELECT 'dlv_' || substr($1, 5) || '_' || substr(e.id, 4), $1, e.id, 'pending', 0, $4, $4, $4 \
-                         FROM webhook_endpoints e \
-                         WHERE e.org_id = $2 AND e.active AND e.deleted_at IS NULL AND {SUBSCRIBED}"
+                         SELECT 'dlv_' || substr(ev.id, 5) || '_' || substr(e.id, 4), ev.id, e.id, 'pending', 0, $4, $4, $4 \
+                         FROM webhook_events ev, webhook_endpoints e \
+                         WHERE ev.id = $1 AND e.org_id = $2 AND e.active AND e.deleted_at IS NULL AND {SUBSCRIBED}"
                     ))
                     .bind(&event_id)
                     .bind(&booking.org_id)

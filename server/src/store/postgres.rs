@@ -112,7 +112,8 @@ impl PgStore {
 }
 
 /// A booking with an e-mail customer, written by one statement: the customer upsert, the
-/// booking, its outbox event, the event's deliveries and the idempotency record are
+/// booking, its outbox event (when an endpoint listens, as in `write_event`), the event's
+/// deliveries and the idempotency record are
 /// data-modifying CTEs, which Postgres runs as one atomic statement (its own transaction)
 /// in one round trip instead of seven (BEGIN, four or five statements, COMMIT). The
 /// customer's id is only known inside the statement: the event payload and the stored
@@ -133,7 +134,8 @@ const CREATE_BOOKING_SQL: &str = "WITH customer AS ( \
     event AS ( \
         INSERT INTO webhook_events (id, org_id, type, booking_id, payload, created_at) \
         SELECT $15, $2, 'booking.created', booking.id, replace($18, $17, booking.customer_id)::jsonb, $14 \
-        FROM booking RETURNING id), \
+        FROM booking WHERE EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.org_id = $2 AND e.active \
+        AND e.deleted_at IS NULL AND (e.events ? 'booking.created' OR e.events ? '*')) RETURNING id), \
     deliveries AS ( \
         INSERT INTO webhook_deliveries (id, event_id, endpoint_id, state, attempts, next_attempt_at, \
         created_at, updated_at) \
