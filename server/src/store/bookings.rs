@@ -12,46 +12,19 @@ use async_trait::async_trait;
 use cadence_shared::BookingStatus;
 use chrono::{DateTime, Utc};
 
-/// Blocked ranges of an org's confirmed bookings reaching into `[$2, $3)`, but `$4`, of the
-/// practitioners in the JSON array `$6` (`in_json_6`: the backend's way of reading it as
-/// a set); `$5` is `$2 - MAX_BLOCKED`, which bounds the index scan to the window.
-///
-/// One row per practitioner with its starts and ends aggregated (`agg_instants`: the
-/// backend's aggregate of a column, with `{}` for the column): a month of a busy practice
-/// is ~10,000 ranges, and per-row decoding in sqlx cost more than the database's own work
-/// (profiled with `perf`; SQLite hands every row across a channel).
-pub(super) fn busy_ranges_sql(in_json_6: &str, agg_instants: &str) -> String {
-    let (starts, ends) =
-        (agg_instants.replace("{}", "blocked_start"), agg_instants.replace("{}", "blocked_end"));
-    format!("SELECT practitioner_id, {starts}, {ends} FROM bookings WHERE {}", busy_where(in_json_6))
-}
-
-/// The rows and grouping of [`busy_ranges_sql`].
-fn busy_where(in_json_6: &str) -> String {
-    format!(
-        "org_id = $1 AND status = 'confirmed' AND blocked_end > $2 AND blocked_start < $3 \
-         AND blocked_start >= $5 AND id <> COALESCE($4, '') AND practitioner_id IN {in_json_6} \
-         GROUP BY practitioner_id"
-    )
-}
-
-/// What a booking check reads, in one round trip: the busy ranges (`$1`–`$6` as for
-/// [`busy_ranges_sql`]), the nearby starts (`$7`, `$8` the window) and when each
+/// What a booking check reads, in one round trip: the busy ranges (`$1`–`$6`, the
+/// backend's [`BusyRangesSql`]), the nearby starts (`$7`, `$8` the window) and when each
 /// practitioner was last booked. `kind` tells the rows apart: 0 busy (`a` starts, `b`
 /// ends), 1 nearby starts (`a`), 2 last booked (`last_booked`).
-pub(super) fn booking_reads_sql(in_json_6: &str, agg_instants: &str) -> String {
-    let agg = |column: &str| agg_instants.replace("{}", column);
+pub(super) fn booking_reads_sql(busy_ranges: &str, agg_instants: &str) -> String {
     format!(
-        "SELECT 0 AS kind, practitioner_id, {} AS a, {} AS b, CAST(NULL AS timestamptz) AS last_booked \
-         FROM bookings WHERE {} \
+        "SELECT 0 AS kind, busy.practitioner_id, busy.a, busy.b, CAST(NULL AS timestamptz) AS last_booked \
+         FROM ({busy_ranges}) AS busy \
          UNION ALL SELECT 1, practitioner_id, {}, NULL, CAST(NULL AS timestamptz) FROM bookings \
          WHERE org_id = $1 AND status = 'confirmed' AND start_at >= $7 AND start_at < $8 GROUP BY practitioner_id \
          UNION ALL SELECT 2, p.id, NULL, NULL, (SELECT MAX(b.created_at) FROM bookings b \
          WHERE b.practitioner_id = p.id AND b.status = 'confirmed') FROM practitioners p WHERE p.org_id = $1",
-        agg("blocked_start"),
-        agg("blocked_end"),
-        busy_where(in_json_6),
-        agg("start_at"),
+        agg_instants.replace("{}", "start_at"),
     )
 }
 
@@ -75,6 +48,14 @@ pub trait BookingStore: Send + Sync {
     /// Blocked ranges of these practitioners' confirmed bookings that reach into
     /// `[from, to)`, per practitioner (those with any), ordered by start; `except` leaves one
     /// booking out (rescheduling).
+    ///
+    /// Each backend writes this read its own way (`BUSY_RANGES` in `sqlite.rs` and
+    /// `postgres.rs`): blocked ranges of an org's (`$1`) confirmed bookings reaching into
+    /// `[$2, $3)`, but booking `$4`, of the practitioners in the JSON array `$6`; `$5` is
+    /// `$2 - MAX_BLOCKED`, which bounds the index scans to the window. One row per
+    /// practitioner with any (`practitioner_id`, `a` the starts, `b` the ends, each
+    /// aggregated into one value: a month of a busy practice is ~10,000 ranges, and per-row
+    /// decoding in sqlx cost more than the database's own work; profiled with `perf`).
     async fn busy_ranges(
         &self,
         org_id: &str,
@@ -199,13 +180,12 @@ macro_rules! impl_bookings_store {
         mod bookings_sql {
             use super::*;
             use $crate::availability::Busy;
-            use $crate::store::bookings::{BookingReads, BookingRow, booking_reads_sql, busy_ranges_sql};
+            use $crate::store::bookings::{BookingReads, BookingRow, booking_reads_sql};
             use $crate::store::ts::Ts;
             use cadence_shared::BookingStatus;
             use std::sync::OnceLock;
 
             /// The reads whose text is put together from parts, built once per backend.
-            static BUSY_SQL: OnceLock<String> = OnceLock::new();
             static READS_SQL: OnceLock<String> = OnceLock::new();
             use chrono::{DateTime, Utc};
             use sqlx::Transaction;
@@ -280,7 +260,7 @@ macro_rules! impl_bookings_store {
                 ) -> Result<Vec<(String, Vec<Busy>)>, StoreError> {
                     let ids = serde_json::to_string(practitioner_ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                     let rows: Vec<(String, Instants, Instants)> =
-                        sqlx::query_as(BUSY_SQL.get_or_init(|| busy_ranges_sql(IN_JSON_6, AGG_INSTANTS)))
+                        sqlx::query_as(BUSY_RANGES)
                     .bind(org_id)
                     .bind(Ts(from))
                     .bind(Ts(to))
@@ -314,7 +294,7 @@ macro_rules! impl_bookings_store {
                 ) -> Result<BookingReads, StoreError> {
                     let ids = serde_json::to_string(practitioner_ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
                     let rows: Vec<(i32, String, Option<Instants>, Option<Instants>, Option<Ts>)> =
-                        sqlx::query_as(READS_SQL.get_or_init(|| booking_reads_sql(IN_JSON_6, AGG_INSTANTS)))
+                        sqlx::query_as(READS_SQL.get_or_init(|| booking_reads_sql(BUSY_RANGES, AGG_INSTANTS)))
                             .bind(org_id)
                             .bind(Ts(from))
                             .bind(Ts(to))

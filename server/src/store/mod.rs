@@ -39,7 +39,7 @@
 //! - `const SKIP_LOCKED` (` FOR UPDATE OF d SKIP LOCKED` on Postgres) for claiming webhook
 //!   deliveries,
 //! - a `catalogues` field, the process's [`CatalogueCache`],
-//! - `const IN_JSON_6`, the set of strings in the JSON array bound as `$6`, and
+//! - `const BUSY_RANGES`, the busy-ranges read (see `BookingStore::busy_ranges`), and
 //!   `AGG_INSTANTS`, an aggregate of instants per group, decoded as `type Instants` and
 //!   turned into instants by `fn instants` (a `timestamptz[]` on Postgres, a JSON array
 //!   of unix seconds on SQLite).
@@ -72,23 +72,20 @@ pub mod time_reads {
     pub fn booking_reads_sql(backend: super::Backend) -> String {
         match backend {
             super::Backend::Sqlite => {
-                super::bookings::booking_reads_sql(super::sqlite::IN_JSON_6, super::sqlite::AGG_INSTANTS)
+                super::bookings::booking_reads_sql(super::sqlite::BUSY_RANGES, super::sqlite::AGG_INSTANTS)
             }
-            super::Backend::Postgres => {
-                super::bookings::booking_reads_sql(super::postgres::IN_JSON_6, super::postgres::AGG_INSTANTS)
-            }
+            super::Backend::Postgres => super::bookings::booking_reads_sql(
+                super::postgres::BUSY_RANGES,
+                super::postgres::AGG_INSTANTS,
+            ),
         }
     }
 
     /// The busy-ranges read as this backend runs it.
-    pub fn busy_ranges_sql(backend: super::Backend) -> String {
+    pub fn busy_ranges_sql(backend: super::Backend) -> &'static str {
         match backend {
-            super::Backend::Sqlite => {
-                super::bookings::busy_ranges_sql(super::sqlite::IN_JSON_6, super::sqlite::AGG_INSTANTS)
-            }
-            super::Backend::Postgres => {
-                super::bookings::busy_ranges_sql(super::postgres::IN_JSON_6, super::postgres::AGG_INSTANTS)
-            }
+            super::Backend::Sqlite => super::sqlite::BUSY_RANGES,
+            super::Backend::Postgres => super::postgres::BUSY_RANGES,
         }
     }
 }

@@ -39,8 +39,17 @@ const CUSTOMERS: &str = "SELECT c.*, \
      (SELECT MAX(b.start_at) FROM bookings b WHERE b.customer_id = c.id) AS last_booking_at \
      FROM customers c";
 
-/// The strings of the JSON array bound as `$6`, as a set for `IN`.
-pub(super) const IN_JSON_6: &str = "(SELECT json_array_elements_text($6::json))";
+/// Busy ranges (see `BookingStore::busy_ranges`): per practitioner of `$6`, one range scan of
+/// `bookings_practitioner_time`, answered from the index. Measured against one scan of the
+/// org's window grouped by practitioner (which needs a hash join on the ids and a hash
+/// aggregate per row): 1.4 ms instead of 3.0 ms of execution for a 20-practitioner month
+/// of ~8,700 ranges.
+pub(super) const BUSY_RANGES: &str = "SELECT p.id AS practitioner_id, r.a, r.b \
+    FROM json_array_elements_text($6::json) AS p(id), \
+    LATERAL (SELECT array_agg(blocked_start) AS a, array_agg(blocked_end) AS b FROM bookings \
+      WHERE practitioner_id = p.id AND org_id = $1 AND status = 'confirmed' AND blocked_end > $2 \
+      AND blocked_start < $3 AND blocked_start >= $5 AND ($4 IS NULL OR id <> $4)) AS r \
+    WHERE r.a IS NOT NULL";
 
 /// A column of instants (`{}`) aggregated into one value per group: a `timestamptz[]`,
 /// which sqlx decodes from Postgres's binary format. (A JSON array of epochs cost the

@@ -43,8 +43,13 @@ const CUSTOMERS: &str = "SELECT c.*, \
      (SELECT MAX(b.start_at) FROM bookings b WHERE b.customer_id = c.id) AS last_booking_at \
      FROM customers c";
 
-/// The strings of the JSON array bound as `$6`, as a set for `IN`.
-pub(super) const IN_JSON_6: &str = "(SELECT value FROM json_each($6))";
+/// Busy ranges (see `BookingStore::busy_ranges`): one scan of the org's window
+/// (`bookings_org_blocked`, covering), grouped by practitioner.
+pub(super) const BUSY_RANGES: &str = "SELECT practitioner_id, json_group_array(blocked_start) AS a, \
+    json_group_array(blocked_end) AS b FROM bookings \
+    WHERE org_id = $1 AND status = 'confirmed' AND blocked_end > $2 AND blocked_start < $3 \
+    AND blocked_start >= $5 AND ($4 IS NULL OR id <> $4) AND practitioner_id IN (SELECT value FROM json_each($6)) \
+    GROUP BY practitioner_id";
 
 /// A column of instants (`{}`) aggregated into one value per group: a JSON array of unix
 /// seconds.
