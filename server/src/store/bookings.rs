@@ -277,7 +277,10 @@ macro_rules! impl_bookings_store {
                                 .zip(instants(ends)?)
                                 .map(|(start, end)| Busy { start, end })
                                 .collect();
-                            busy.sort_unstable_by_key(|b| b.start);
+                            // Postgres aggregates them in index order already.
+                            if !busy.is_sorted_by_key(|b| b.start) {
+                                busy.sort_unstable_by_key(|b| b.start);
+                            }
                             Ok((p, busy))
                         })
                         .collect()
@@ -314,7 +317,9 @@ macro_rules! impl_bookings_store {
                                 let ends = b.map(instants).transpose()?.unwrap_or_default();
                                 let mut ranges: Vec<Busy> =
                                     a.into_iter().zip(ends).map(|(start, end)| Busy { start, end }).collect();
-                                ranges.sort_unstable_by_key(|r| r.start);
+                                if !ranges.is_sorted_by_key(|r| r.start) {
+                                    ranges.sort_unstable_by_key(|r| r.start);
+                                }
                                 busy.push((practitioner_id, ranges));
                             }
                             1 => {
