@@ -180,10 +180,14 @@ async fn bench(backend: Backend, today: NaiveDate) -> Value {
         run(&format!("availability service-month c={c}"), c, &month, wrk::Script::get(Some(auth(&busy))));
     }
     let book = |org: &Org, first: i64| wrk::Script::book(&auth(org), &org.service, first);
+    // Each booking run from the same steady state (the one before wrote ~10k bookings).
+    history::settle(&db).await;
     run("booking, empty org", CONNECTIONS, &format!("{org_api}/bookings"), book(&empty, first_start));
+    history::settle(&db).await;
     run("booking, 100k history", CONNECTIONS, &format!("{org_api}/bookings"), book(&busy, first_start));
     let peak_kib = memory_kib(pid, "VmHWM");
     drop(server);
+    history::settle(&db).await;
     let raw = history::raw_insert_rate(&db, &busy.slug, CONNECTIONS).await;
     let rate = |name: &str| runs.iter().find(|r| r.name == name).map_or(0.0, |r| r.rate);
     let (book_empty, book_busy) = (rate("booking, empty org"), rate("booking, 100k history"));

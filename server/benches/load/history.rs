@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use std::time::Instant;
 
 /// Runs SQL on the benchmark's database.
-async fn exec(db: &TestDb, sql: &str) {
+pub async fn exec(db: &TestDb, sql: &str) {
     match db.backend {
         Backend::Sqlite => {
             let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
@@ -69,11 +69,15 @@ pub async fn seed(db: &TestDb, slug: &str, practitioners: &[String], n: u32, tod
         )
         .await;
     }
-    // As autovacuum leaves a table in steady state (statistics, and the visibility map that
-    // index-only scans rely on); a bulk load just before has neither.
-    let settle = if db.backend == Backend::Postgres { "VACUUM ANALYZE bookings" } else { "ANALYZE" };
-    exec(db, settle).await;
+    settle(db).await;
     db.scalar(&format!("SELECT COUNT(*) FROM bookings WHERE org_id = '{org}'")).await
+}
+
+/// Brings the bookings table to the steady state autovacuum keeps it in (statistics, and
+/// the visibility map that index-only scans rely on), so that a run neither starts right
+/// after a bulk write nor pays for the autovacuum that write would set off.
+pub async fn settle(db: &TestDb) {
+    exec(db, if db.backend == Backend::Postgres { "VACUUM ANALYZE bookings" } else { "ANALYZE" }).await;
 }
 
 pub fn raw_tool(backend: Backend) -> &'static str {
