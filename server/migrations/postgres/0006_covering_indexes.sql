@@ -8,7 +8,7 @@
 DROP INDEX bookings_org_blocked;
 DROP INDEX bookings_practitioner_time;
 CREATE INDEX bookings_practitioner_time ON bookings (practitioner_id, blocked_start)
-    INCLUDE (blocked_end, id, org_id) WHERE status = 'confirmed';
+    INCLUDE (blocked_end, id) WHERE status = 'confirmed';
 
 -- The starts around a booking that least-loaded selection counts: practitioner and status
 -- in the index that already orders an org's bookings by start.
