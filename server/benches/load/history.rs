@@ -73,11 +73,16 @@ pub async fn seed(db: &TestDb, slug: &str, practitioners: &[String], n: u32, tod
     db.scalar(&format!("SELECT COUNT(*) FROM bookings WHERE org_id = '{org}'")).await
 }
 
-/// Brings the bookings table to the steady state autovacuum keeps it in (statistics, and
-/// the visibility map that index-only scans rely on), so that a run neither starts right
-/// after a bulk write nor pays for the autovacuum that write would set off.
+/// Brings the database to the steady state it keeps between bursts, so that a run neither
+/// starts right after a bulk write nor pays for the housekeeping that write set off:
+/// Postgres as autovacuum leaves a table (statistics, and the visibility map index-only
+/// scans rely on); SQLite with statistics and its write-ahead log checkpointed.
 pub async fn settle(db: &TestDb) {
-    exec(db, if db.backend == Backend::Postgres { "VACUUM ANALYZE bookings" } else { "ANALYZE" }).await;
+    let sql = match db.backend {
+        Backend::Postgres => "VACUUM ANALYZE bookings",
+        Backend::Sqlite => "ANALYZE; PRAGMA wal_checkpoint(TRUNCATE)",
+    };
+    exec(db, sql).await;
 }
 
 pub fn raw_tool(backend: Backend) -> &'static str {
