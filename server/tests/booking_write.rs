@@ -117,7 +117,8 @@ async fn a_booking_its_customer_event_and_response_are_written_together(backend:
         )
         .await;
     let mut expected = vec![all.id.clone(), created.id.clone()];
-    (to.sort(), expected.sort());
+    to.sort();
+    expected.sort();
     assert_eq!(to, expected, "one delivery per endpoint that listens to booking.created");
 
     // The stored response is, byte for byte, the booking's JSON.

@@ -15,6 +15,7 @@
 //! | services, practitioners | [`CatalogStore`] | `catalog.rs` |
 //! | customers | [`CustomerStore`] | `customers.rs` |
 //! | bookings | [`BookingStore`] | `bookings.rs` |
+//! | busy ranges and loads, for availability and the check | [`BusyStore`] | `busy.rs` |
 //! | webhook endpoints and their attempts | [`WebhookStore`] | `webhooks.rs` |
 //! | the outbox: events, deliveries, claims | [`OutboxStore`] | `outbox.rs` |
 //! | idempotency keys | [`IdempotencyStore`] | `idempotency.rs` |
@@ -50,6 +51,7 @@
 
 mod accounts;
 mod bookings;
+mod busy;
 mod catalog;
 mod catalogue;
 mod customers;
@@ -62,7 +64,8 @@ mod ts;
 mod webhooks;
 
 pub use accounts::AccountStore;
-pub use bookings::{BookingReads, BookingStore};
+pub use bookings::BookingStore;
+pub use busy::{BookingReads, BusyStore};
 /// The time-range reads of the booking path, for the tests that check their query plans.
 pub mod time_reads {
     pub use super::bookings::LIST_BOOKINGS_SQL;
@@ -72,12 +75,11 @@ pub mod time_reads {
     pub fn booking_reads_sql(backend: super::Backend) -> String {
         match backend {
             super::Backend::Sqlite => {
-                super::bookings::booking_reads_sql(super::sqlite::BUSY_RANGES, super::sqlite::AGG_INSTANTS)
+                super::busy::booking_reads_sql(super::sqlite::BUSY_RANGES, super::sqlite::AGG_INSTANTS)
             }
-            super::Backend::Postgres => super::bookings::booking_reads_sql(
-                super::postgres::BUSY_RANGES,
-                super::postgres::AGG_INSTANTS,
-            ),
+            super::Backend::Postgres => {
+                super::busy::booking_reads_sql(super::postgres::BUSY_RANGES, super::postgres::AGG_INSTANTS)
+            }
         }
     }
 
@@ -147,6 +149,7 @@ pub trait Store:
     + CatalogStore
     + CustomerStore
     + BookingStore
+    + BusyStore
     + WebhookStore
     + OutboxStore
     + IdempotencyStore
@@ -170,6 +173,7 @@ macro_rules! impl_store {
         $crate::store::catalog::impl_catalog_store!($store, $db);
         $crate::store::customers::impl_customers_store!($store, $db);
         $crate::store::bookings::impl_bookings_store!($store, $db);
+        $crate::store::busy::impl_busy_store!($store, $db);
         $crate::store::webhooks::impl_webhooks_store!($store, $db);
         $crate::store::outbox::impl_outbox_store!($store, $db);
         $crate::store::idempotency::impl_idempotency_store!($store, $db);
