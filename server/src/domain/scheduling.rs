@@ -123,7 +123,7 @@ impl Offer {
     ) -> Result<(StartCheck, Vec<PractitionerLoad>), DomainError> {
         // Only bookings that overlap this start's own blocked range can make it taken.
         let blocked = availability::blocked_range(&self.rules, start);
-        let ids: Vec<String> = self.schedules.iter().map(|s| s.practitioner_id.clone()).collect();
+        let ids = self.practitioner_ids();
         // Same-day counts need the local day of `start` for each practitioner.
         let near = self
             .schedules
@@ -134,6 +134,11 @@ impl Offer {
             store.booking_reads(&self.service.org_id, &ids, blocked.start, blocked.end, except, near).await?;
         let busy: HashMap<String, Vec<Busy>> = busy.into_iter().collect();
         Ok((availability::check_start(&self.rules, &calendars(&self.schedules, &busy), start, now), loads))
+    }
+
+    /// The ids of the practitioners this offer was loaded with.
+    fn practitioner_ids(&self) -> Vec<String> {
+        self.schedules.iter().map(|s| s.practitioner_id.clone()).collect()
     }
 
     /// The practitioner's timezone.
@@ -153,8 +158,8 @@ impl Offer {
         to: DateTime<Utc>,
         except: Option<&str>,
     ) -> Result<HashMap<String, Vec<Busy>>, DomainError> {
-        let ids: Vec<String> = self.schedules.iter().map(|s| s.practitioner_id.clone()).collect();
-        let busy = store.busy_ranges(&self.service.org_id, &ids, from, to, except).await?;
+        let busy =
+            store.busy_ranges(&self.service.org_id, &self.practitioner_ids(), from, to, except).await?;
         Ok(busy.into_iter().collect())
     }
 }

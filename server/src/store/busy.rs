@@ -62,6 +62,21 @@ pub trait BusyStore: Send + Sync {
     ) -> Result<BookingReads, StoreError>;
 }
 
+/// The practitioner ids bound as `$6` of the busy-ranges read (a JSON array).
+pub(super) fn ids_json(practitioner_ids: &[String]) -> Result<String, StoreError> {
+    serde_json::to_string(practitioner_ids).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// One practitioner's ranges from the read's aggregated starts and ends, ordered by start
+/// (Postgres aggregates them in index order already; SQLite's grouping may not).
+pub(super) fn ranges(starts: Vec<DateTime<Utc>>, ends: Vec<DateTime<Utc>>) -> Vec<Busy> {
+    let mut busy: Vec<Busy> = starts.into_iter().zip(ends).map(|(start, end)| Busy { start, end }).collect();
+    if !busy.is_sorted_by_key(|b| b.start) {
+        busy.sort_unstable_by_key(|b| b.start);
+    }
+    busy
+}
+
 /// `impl BusyStore` for a backend store: the SQL of this area, written once for both
 /// backends (see the `store` module docs for what the backend module provides).
 macro_rules! impl_busy_store {
@@ -71,7 +86,7 @@ macro_rules! impl_busy_store {
             use chrono::{DateTime, Utc};
             use std::sync::OnceLock;
             use $crate::availability::Busy;
-            use $crate::store::busy::{BookingReads, booking_reads_sql};
+            use $crate::store::busy::{BookingReads, booking_reads_sql, ids_json, ranges};
             use $crate::store::ts::Ts;
 
             /// The check's read, put together from parts, built once per backend.
@@ -87,8 +102,7 @@ macro_rules! impl_busy_store {
                     to: DateTime<Utc>,
                     except: Option<&str>,
                 ) -> Result<Vec<(String, Vec<Busy>)>, StoreError> {
-                    let ids = serde_json::to_string(practitioner_ids)
-                        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    let ids = ids_json(practitioner_ids)?;
                     let rows: Vec<(String, Instants, Instants)> = sqlx::query_as(BUSY_RANGES)
                         .bind(org_id)
                         .bind(Ts(from))
@@ -100,18 +114,7 @@ macro_rules! impl_busy_store {
                         .await
                         .map_err(map_err)?;
                     rows.into_iter()
-                        .map(|(p, starts, ends)| {
-                            let mut busy: Vec<Busy> = instants(starts)?
-                                .into_iter()
-                                .zip(instants(ends)?)
-                                .map(|(start, end)| Busy { start, end })
-                                .collect();
-                            // Postgres aggregates them in index order already.
-                            if !busy.is_sorted_by_key(|b| b.start) {
-                                busy.sort_unstable_by_key(|b| b.start);
-                            }
-                            Ok((p, busy))
-                        })
+                        .map(|(p, starts, ends)| Ok((p, ranges(instants(starts)?, instants(ends)?))))
                         .collect()
                 }
 
@@ -124,8 +127,7 @@ macro_rules! impl_busy_store {
                     except: Option<&str>,
                     near: (DateTime<Utc>, DateTime<Utc>),
                 ) -> Result<BookingReads, StoreError> {
-                    let ids = serde_json::to_string(practitioner_ids)
-                        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                    let ids = ids_json(practitioner_ids)?;
                     let rows: Vec<(i32, String, Option<Instants>, Option<Instants>, Option<Ts>)> =
                         sqlx::query_as(
                             READS_SQL.get_or_init(|| booking_reads_sql(BUSY_RANGES, AGG_INSTANTS)),
@@ -148,12 +150,7 @@ macro_rules! impl_busy_store {
                         match kind {
                             0 => {
                                 let ends = b.map(instants).transpose()?.unwrap_or_default();
-                                let mut ranges: Vec<Busy> =
-                                    a.into_iter().zip(ends).map(|(start, end)| Busy { start, end }).collect();
-                                if !ranges.is_sorted_by_key(|r| r.start) {
-                                    ranges.sort_unstable_by_key(|r| r.start);
-                                }
-                                busy.push((practitioner_id, ranges));
+                                busy.push((practitioner_id, ranges(a, ends)));
                             }
                             1 => {
                                 starts.insert(practitioner_id, a);
