@@ -40,7 +40,9 @@ pub async fn serve_routes(
     let (request_log, log_writer) = request_log::start(store.clone());
     let rate_limits = Arc::new(RateLimits::new(config.rate_limits.clone()));
     let (stop_worker, worker_stopped) = tokio::sync::watch::channel(false);
-    let worker = crate::webhooks::worker::start(store.clone(), config.webhooks.clone(), worker_stopped);
+    let worker =
+        crate::webhooks::worker::start(store.clone(), config.webhooks.clone(), worker_stopped.clone());
+    let mailer = crate::mail::worker::start(store.clone(), config.mail.clone(), worker_stopped);
     let housekeeping = crate::housekeeping::start(store.clone(), &config, rate_limits.clone());
     let (header_read_timeout, max_connections) = (config.header_read_timeout, config.max_connections);
     let state = AppState { store, config: Arc::new(config), request_log, rate_limits };
@@ -49,6 +51,7 @@ pub async fn serve_routes(
     housekeeping.abort();
     let _ = stop_worker.send(true);
     let _ = worker.await;
+    let _ = mailer.await;
     // The router (and with it every sender of the request log) is gone now: the writer
     // drains what is queued and ends.
     let _ = log_writer.await;

@@ -2,7 +2,7 @@
 //! Every flag also reads an environment variable of the same meaning.
 
 use crate::app;
-use crate::config::{Config, RateLimitConfig, WorkerConfig};
+use crate::config::{Config, MailConfig, MailTransport, RateLimitConfig, WorkerConfig};
 use crate::demo;
 use crate::domain::validation::{check_slug, check_timezone};
 use crate::keys::{ALL_SCOPES, generate_api_key};
@@ -93,6 +93,58 @@ struct ServeArgs {
     /// Reverse proxies (IPs or CIDRs, comma-separated) whose X-Forwarded-For is believed.
     #[arg(long, env = "CADENCE_TRUSTED_PROXIES", value_delimiter = ',')]
     trusted_proxies: Vec<ipnet::IpNet>,
+    #[command(flatten)]
+    mail: MailArgs,
+}
+
+#[derive(Args)]
+struct MailArgs {
+    /// SMTP server for notification mails: smtp://[user:pass@]host[:port] (STARTTLS when
+    /// offered) or smtps://… (TLS from the start). Without it (and without --mail-dir) no
+    /// mail is sent.
+    #[arg(long, env = "CADENCE_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// Write each mail as an .eml file into this directory instead of sending it.
+    #[arg(long, env = "CADENCE_MAIL_DIR", conflicts_with = "smtp_url")]
+    mail_dir: Option<PathBuf>,
+    /// The From of notification mails, e.g. "Movela <bookings@movela.example>".
+    #[arg(long, env = "CADENCE_MAIL_FROM", default_value = "Cadence <bookings@cadence.invalid>")]
+    mail_from: String,
+    /// The base URL of links in mails (manage links, calendar feeds); default: http://ADDR.
+    #[arg(long, env = "CADENCE_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Milliseconds between polls of the mail outbox.
+    #[arg(long, env = "CADENCE_MAIL_POLL_MS", default_value_t = 2000)]
+    mail_poll_ms: u64,
+}
+
+impl MailArgs {
+    /// The mail settings, checked: a usable From and transport URL, an http(s) public URL.
+    fn config(self, addr: SocketAddr) -> anyhow::Result<MailConfig> {
+        let transport = match (self.smtp_url, self.mail_dir) {
+            (Some(url), _) => {
+                crate::mail::check_smtp_url(&url)?;
+                Some(MailTransport::Smtp(url))
+            }
+            (None, Some(dir)) => {
+                std::fs::create_dir_all(&dir)
+                    .with_context(|| format!("cannot create --mail-dir {}", dir.display()))?;
+                Some(MailTransport::Dir(dir))
+            }
+            (None, None) => None,
+        };
+        crate::mail::check_mailbox(&self.mail_from).context("--mail-from")?;
+        let public_url = self.public_url.unwrap_or_else(|| format!("http://{addr}"));
+        let parsed = url::Url::parse(&public_url).context("--public-url")?;
+        anyhow::ensure!(matches!(parsed.scheme(), "http" | "https"), "--public-url must be http(s)://");
+        Ok(MailConfig {
+            transport,
+            from: self.mail_from,
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            poll_interval: Duration::from_millis(self.mail_poll_ms.max(10)),
+            ..MailConfig::default()
+        })
+    }
 }
 
 #[derive(Args)]
@@ -230,6 +282,21 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         println!("  Demo API key:  {}  (shown once; only its hash is stored)", seed.api_key);
     }
     tracing::info!(%addr, backend = ?store.backend(), "listening");
+    let mail = args.mail.config(addr)?;
+    match &mail.transport {
+        None => tracing::info!("no --smtp-url or --mail-dir: no notification mails are sent"),
+        Some(MailTransport::Smtp(url)) => {
+            tracing::info!(smtp = %store::redact_url(url), from = %mail.from, "notification mails go by SMTP")
+        }
+        Some(MailTransport::Dir(dir)) => {
+            tracing::info!(dir = %dir.display(), "notification mails are written as .eml files")
+        }
+    }
+    if args.demo
+        && let Some(MailTransport::Dir(dir)) = &mail.transport
+    {
+        println!("  Mails:         {}  (one .eml file per message)", dir.display());
+    }
     let config = Config {
         widget_dir: args.widget_dir,
         request_timeout: Duration::from_secs(args.request_timeout_secs),
@@ -249,6 +316,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             poll_interval: Duration::from_millis(args.webhook_poll_ms.max(10)),
             ..WorkerConfig::default()
         },
+        mail,
     };
     if args.webhook_allow_private {
         tracing::warn!(

@@ -25,6 +25,7 @@ pub struct Config {
     pub webhook_retention: chrono::Duration,
     pub rate_limits: RateLimitConfig,
     pub webhooks: WorkerConfig,
+    pub mail: MailConfig,
 }
 
 impl Default for Config {
@@ -38,6 +39,7 @@ impl Default for Config {
             webhook_retention: chrono::Duration::days(30),
             rate_limits: Default::default(),
             webhooks: Default::default(),
+            mail: Default::default(),
         }
     }
 }
@@ -115,3 +117,59 @@ pub const RETRY_SCHEDULE: [Duration; 9] = [
     Duration::from_secs(28_800),
     Duration::from_secs(28_800),
 ];
+
+/// Where mails go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailTransport {
+    /// An SMTP server: `smtp://[user:pass@]host[:port]` (STARTTLS when the server offers
+    /// it), `smtps://…` (TLS from the start).
+    Smtp(String),
+    /// Each message written as an `.eml` file into this directory.
+    Dir(PathBuf),
+}
+
+/// Notification mails (see `mail::worker`).
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    /// `None`: no mail is written or sent.
+    pub transport: Option<MailTransport>,
+    /// The From of every mail and the ORGANIZER of its invitation, e.g.
+    /// `Movela <bookings@movela.example>`.
+    pub from: String,
+    /// The base of links in mails (manage link, calendar feeds), without a trailing slash.
+    pub public_url: String,
+    /// How often the mail outbox is polled.
+    pub poll_interval: Duration,
+    /// Waits between attempts; attempts = len + 1.
+    pub retry_schedule: Vec<Duration>,
+    /// Timeout of one SMTP conversation.
+    pub timeout: Duration,
+    /// Days sent, skipped and failed mails are kept in the outbox.
+    pub retention: chrono::Duration,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig {
+            transport: None,
+            from: "Cadence <bookings@cadence.invalid>".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            poll_interval: Duration::from_secs(2),
+            retry_schedule: MAIL_RETRY_SCHEDULE.to_vec(),
+            timeout: Duration::from_secs(30),
+            retention: chrono::Duration::days(30),
+        }
+    }
+}
+
+/// Waits after the 1st, 2nd, … failed send: 30 s, 1, 5, 15, 30 min, then hourly for a day
+/// (the mail server may be down for a while); after the last the message fails.
+pub const MAIL_RETRY_SCHEDULE: [Duration; 28] = {
+    let mut waits = [Duration::from_secs(3600); 28];
+    waits[0] = Duration::from_secs(30);
+    waits[1] = Duration::from_secs(60);
+    waits[2] = Duration::from_secs(300);
+    waits[3] = Duration::from_secs(900);
+    waits[4] = Duration::from_secs(1800);
+    waits
+};

@@ -102,6 +102,7 @@ async fn create_demo_org(store: &dyn Store) -> anyhow::Result<Org> {
                 slot_interval_minutes: 30,
                 min_notice_minutes: 120,
                 booking_window_days: 60,
+                reminder_minutes_before: 1440,
                 practitioner_ids: vec![ada, mira.clone()],
                 active: true,
                 ..NewService::default()
@@ -119,6 +120,7 @@ async fn create_demo_org(store: &dyn Store) -> anyhow::Result<Org> {
                 slot_interval_minutes: 30,
                 min_notice_minutes: 240,
                 booking_window_days: 60,
+                reminder_minutes_before: 1440,
                 practitioner_ids: vec![jonas, mira],
                 active: true,
                 ..NewService::default()

@@ -1,5 +1,6 @@
 //! Hourly clean-up: request log entries past their retention, expired idempotency keys and
-//! sessions, finished webhook history past its retention, idle rate limit buckets.
+//! sessions, finished webhook history and sent mails past their retention, idle rate
+//! limit buckets.
 
 use crate::config::Config;
 use crate::http::rate_limit::RateLimits;
@@ -14,6 +15,7 @@ const EVERY: Duration = Duration::from_secs(3600);
 /// Runs the sweep now and then every hour, until the handle is aborted.
 pub fn start(store: Arc<dyn Store>, config: &Config, rate_limits: Arc<RateLimits>) -> JoinHandle<()> {
     let (request_log_retention, webhook_retention) = (config.request_log_retention, config.webhook_retention);
+    let mail_retention = config.mail.retention;
     tokio::spawn(async move {
         let mut every = tokio::time::interval(EVERY);
         loop {
@@ -26,6 +28,7 @@ pub fn start(store: Arc<dyn Store>, config: &Config, rate_limits: Arc<RateLimits
             report("expired idempotency keys", store.purge_idempotency(now).await);
             report("expired sessions", store.purge_sessions(now).await);
             report("finished webhook events", store.purge_webhook_history(now - webhook_retention).await);
+            report("finished mails", store.purge_mail_history(now - mail_retention).await);
         }
     })
 }

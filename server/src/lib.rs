@@ -5,7 +5,7 @@
 //! | command line | [`cli`], [`demo`] | `cadence serve`, `migrate`, `create-org`, `create-key`; the demo org |
 //! | application | [`app`], [`housekeeping`] | the server loop, background tasks, graceful shutdown |
 //! | HTTP | [`http`] | routes, extractors, auth, idempotency, rate limits, the error envelope |
-//! | domain | [`domain`], [`webhooks`] | the decisions: catalogue, scheduling, bookings, accounts; webhook delivery |
+//! | domain | [`domain`], [`webhooks`], [`mail`] | the decisions: catalogue, scheduling, bookings, accounts; webhook and mail delivery |
 //! | storage | [`store`], [`request_log`] | the `Store` traits on SQLite and Postgres; the request log writer |
 //! | records | [`model`] | one record type per entity and its conversions into wire types |
 //! | engine | [`availability`] | pure slot arithmetic: schedules, bookings and now in, slots out |
@@ -25,6 +25,7 @@ pub mod housekeeping;
 pub mod http;
 pub mod ids;
 pub mod keys;
+pub mod mail;
 pub mod model;
 pub mod request_log;
 pub mod store;

@@ -1,11 +1,14 @@
 //! Writing a new booking stores, atomically, the customer (matched by e-mail), the booking,
 //! its outbox event with one delivery per subscribed endpoint, and the idempotency record
-//! with the exact response; no event when no endpoint listens. On Postgres an e-mail customer's booking is one statement
+//! with the exact response, and the mails the domain asked for; no event when no endpoint
+//! listens. On Postgres an e-mail customer's booking is one statement
 //! (data-modifying CTEs, with the customer's id filled in by the database), a phone-only
 //! one a transaction; on SQLite always a transaction. Checked through the store on both
 //! backends, against what is then in the tables.
 
-use cadence_server::model::{BookingRecord, NewBooking, NewWebhookEndpoint};
+use cadence_server::model::{
+    Audience, BookingRecord, MailDetails, MailKind, NewBooking, NewMail, NewWebhookEndpoint,
+};
 use cadence_server::store::{IdempotencyBegin, IdempotencyRef, Store, StoreError};
 use cadence_server::testing::{Backend, SeededOrg, TestDb, seed_org};
 use chrono::{DateTime, Duration, Utc};
@@ -37,8 +40,57 @@ fn new_booking(
         customer_phone: phone.map(str::to_owned),
         notes: Some("Knee, \"left\" one".into()),
         manage_token_hash: None,
+        customer_timezone: Some("America/New_York".into()),
         now: cadence_server::clock::now(),
+        mail: vec![
+            NewMail::new(
+                MailKind::Confirmation,
+                Audience::Customer,
+                &org.practitioners[0],
+                details(at),
+                Utc::now(),
+            ),
+            NewMail::new(
+                MailKind::Reminder,
+                Audience::Customer,
+                &org.practitioners[0],
+                details(at),
+                at - Duration::days(1),
+            ),
+        ],
     }
+}
+
+fn details(at: DateTime<Utc>) -> MailDetails {
+    MailDetails {
+        start: at,
+        end: at + Duration::minutes(30),
+        previous_start: None,
+        cancelled_by: None,
+        reason: None,
+    }
+}
+
+/// The booking's mails as stored: kind, audience, practitioner, sequence, due time and
+/// the details' start, ordered by due time.
+async fn mails(db: &TestDb, booking_id: &str) -> Vec<String> {
+    let due = match db.backend {
+        Backend::Postgres => "CAST(EXTRACT(EPOCH FROM due_at) AS BIGINT)",
+        Backend::Sqlite => "due_at",
+    };
+    db.strings(&format!(
+        "SELECT kind || ' ' || audience || ' ' || practitioner_id || ' ' || CAST(sequence AS TEXT) || ' ' || \
+         state || ' ' || CAST({due} AS TEXT) FROM mail_outbox WHERE booking_id = '{booking_id}' ORDER BY due_at"
+    ))
+    .await
+}
+
+fn expected_mails(org: &SeededOrg, at: DateTime<Utc>, now: DateTime<Utc>) -> Vec<String> {
+    let p = &org.practitioners[0];
+    vec![
+        format!("confirmation customer {p} 0 pending {}", now.timestamp()),
+        format!("reminder customer {p} 0 pending {}", (at - Duration::days(1)).timestamp()),
+    ]
 }
 
 fn start(hours: i64) -> DateTime<Utc> {
@@ -97,10 +149,11 @@ async fn a_booking_its_customer_event_and_response_are_written_together(backend:
 
     begin(store.as_ref(), "first").await;
     let idem = Some(IdempotencyRef { scope: "test", key: "first" });
-    let first: BookingRecord = store
-        .create_booking(&new_booking(&org, "bk_first", start(0), Some("pat@example.com"), None), idem)
-        .await
-        .unwrap();
+    let new = new_booking(&org, "bk_first", start(0), Some("pat@example.com"), None);
+    let first: BookingRecord = store.create_booking(&new, idem).await.unwrap();
+    assert_eq!(first.customer_timezone.as_deref(), Some("America/New_York"));
+    let now = DateTime::from_timestamp(new.mail[0].due, 0).unwrap();
+    assert_eq!(mails(&db, "bk_first").await, expected_mails(&org, start(0), now), "its mails, with it");
     let customers = db.strings("SELECT id FROM customers WHERE email = 'pat@example.com'").await;
     assert_eq!(customers, vec![first.customer_id.clone()], "the booking points at the stored customer");
     assert!(first.customer_id.starts_with("cus_") && !first.customer_id.contains("pending"));
@@ -139,10 +192,10 @@ async fn a_booking_its_customer_event_and_response_are_written_together(backend:
     );
 
     // A phone-only customer (the other path on Postgres) is recorded the same way.
-    let phone = store
-        .create_booking(&new_booking(&org, "bk_phone", start(2), None, Some("+491709999999")), None)
-        .await
-        .unwrap();
+    let new = new_booking(&org, "bk_phone", start(2), None, Some("+491709999999"));
+    let phone = store.create_booking(&new, None).await.unwrap();
+    let now = DateTime::from_timestamp(new.mail[0].due, 0).unwrap();
+    assert_eq!(mails(&db, "bk_phone").await, expected_mails(&org, start(2), now));
     let ids = db.strings("SELECT id FROM customers WHERE phone = '+491709999999' AND email IS NULL").await;
     assert_eq!(ids, vec![phone.customer_id.clone()]);
     assert_eq!(
@@ -171,5 +224,6 @@ async fn a_refused_booking_leaves_nothing_behind(backend: Backend) {
     assert!(db.strings("SELECT id FROM customers WHERE email = 'late@example.com'").await.is_empty());
     assert!(db.strings("SELECT id FROM bookings WHERE id = 'bk_late'").await.is_empty());
     assert!(db.strings("SELECT id FROM webhook_events WHERE booking_id = 'bk_late'").await.is_empty());
+    assert!(db.strings("SELECT id FROM mail_outbox WHERE booking_id = 'bk_late'").await.is_empty());
     assert_eq!(idempotency_body(&db, "late").await, vec!["in_flight 0 ".to_owned()]);
 }

@@ -92,6 +92,7 @@ async fn catalogue_changes_elsewhere_show_in_the_next_request(backend: Backend) 
         slot_interval_minutes: service.slot_interval_minutes,
         min_notice_minutes: service.min_notice_minutes,
         booking_window_days: service.booking_window_days,
+        reminder_minutes_before: service.reminder_minutes_before,
         practitioner_ids: org.practitioners.to_vec(),
         active: false,
     };

@@ -12,6 +12,11 @@ pub struct CustomerInput {
     pub email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
+    /// The customer's IANA timezone (e.g. `Europe/Berlin`), for the times in their mails;
+    /// without it the org's timezone is used. The widget sends the browser's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(example = "Europe/Berlin"))]
+    pub timezone: Option<String>,
 }
 
 /// `POST /bookings` (org API) and `POST /public/orgs/{slug}/bookings`.
@@ -64,6 +69,9 @@ pub struct BookingCustomer {
     pub name: String,
     pub email: Option<String>,
     pub phone: Option<String>,
+    /// The timezone the customer's mails use, when they gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
 }
 
 /// A booking as every surface shows it.

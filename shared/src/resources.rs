@@ -22,6 +22,8 @@ pub struct Service {
     pub slot_interval_minutes: u32,
     pub min_notice_minutes: u32,
     pub booking_window_days: u32,
+    /// Minutes before the start that the customer's reminder e-mail goes out; 0: none.
+    pub reminder_minutes_before: u32,
     pub practitioner_ids: Vec<String>,
     pub active: bool,
     pub created_at: DateTime<Utc>,
@@ -48,6 +50,11 @@ pub struct CreateServiceRequest {
     pub min_notice_minutes: i64,
     #[serde(default = "default_window")]
     pub booking_window_days: i64,
+    /// Minutes before the start that the customer's reminder e-mail goes out (0: none;
+    /// default 1440, a day; at most 40320, four weeks).
+    #[serde(default = "default_reminder")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 40320, default = 1440))]
+    pub reminder_minutes_before: i64,
     #[serde(default)]
     pub practitioner_ids: Vec<String>,
     #[serde(default = "yes")]
@@ -56,6 +63,10 @@ pub struct CreateServiceRequest {
 
 fn default_window() -> i64 {
     60
+}
+
+fn default_reminder() -> i64 {
+    1440
 }
 
 fn yes() -> bool {
@@ -75,6 +86,8 @@ pub struct UpdateServiceRequest {
     pub slot_interval_minutes: Option<i64>,
     pub min_notice_minutes: Option<i64>,
     pub booking_window_days: Option<i64>,
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 40320))]
+    pub reminder_minutes_before: Option<i64>,
     pub practitioner_ids: Option<Vec<String>>,
     pub active: Option<bool>,
 }

@@ -9,8 +9,9 @@
 use crate::availability::{StartCheck, blocked_range};
 use crate::domain::DomainError;
 use crate::domain::input;
+use crate::domain::notify::{self, Notify, Placed};
 use crate::domain::scheduling::{Offer, Surface, find_service};
-use crate::model::{BookingMove, BookingRecord, NewBooking, Org, PractitionerLoad};
+use crate::model::{BookingMove, BookingRecord, CancelledBy, NewBooking, Org, PractitionerLoad};
 use crate::store::{IdempotencyRef, Store, StoreError};
 use cadence_shared::{CreateBookingRequest, RescheduleRequest};
 use chrono::{DateTime, Utc};
@@ -65,6 +66,7 @@ pub async fn create(
     store: &dyn Store,
     org: &Org,
     surface: Surface,
+    notify: Notify,
     req: &CreateBookingRequest,
     idem: Option<IdempotencyRef<'_>>,
 ) -> Result<Created, DomainError> {
@@ -90,6 +92,9 @@ pub async fn create(
     let blocked = blocked_range(&offer.rules, start);
     let id = crate::ids::new_id("bk");
     for practitioner_id in candidates {
+        let placed = Placed { practitioner_id: &practitioner_id, start, end: start + offer.rules.duration };
+        let reminder = offer.service.reminder_minutes_before;
+        let mail = notify::created(notify, &placed, customer.email.is_some(), reminder, now);
         let booking = NewBooking {
             id: id.clone(),
             org_id: org.id.clone(),
@@ -104,7 +109,9 @@ pub async fn create(
             customer_phone: customer.phone.clone(),
             notes: notes.clone(),
             manage_token_hash: manage_token.as_deref().map(crate::keys::hash_secret),
+            customer_timezone: customer.timezone.clone(),
             now,
+            mail,
         };
         match store.create_booking(&booking, idem).await {
             Ok(booking) => return Ok(Created { booking, manage_token }),
@@ -123,6 +130,7 @@ pub async fn reschedule(
     store: &dyn Store,
     org: &Org,
     surface: Surface,
+    notify: Notify,
     booking_id: &str,
     req: &RescheduleRequest,
     idem: Option<IdempotencyRef<'_>>,
@@ -148,6 +156,8 @@ pub async fn reschedule(
     }
     let blocked = blocked_range(&offer.rules, start);
     for practitioner_id in candidates {
+        let placed = Placed { practitioner_id: &practitioner_id, start, end: start + offer.rules.duration };
+        let mail = notify::moved(notify, &current, &placed, offer.service.reminder_minutes_before, now);
         let to = BookingMove {
             practitioner_id,
             start,
@@ -155,6 +165,7 @@ pub async fn reschedule(
             blocked_start: blocked.start,
             blocked_end: blocked.end,
             now,
+            mail,
         };
         match store.reschedule_booking(&org.id, booking_id, &to, idem).await {
             Ok(booking) => return Ok(booking),
@@ -171,20 +182,24 @@ pub async fn cancel(
     store: &dyn Store,
     org: &Org,
     surface: Surface,
+    notify: Notify,
     booking_id: &str,
     reason: Option<&str>,
     idem: Option<IdempotencyRef<'_>>,
 ) -> Result<BookingRecord, DomainError> {
     let reason = input::text("reason", reason, 500)?;
     let now = crate::clock::now();
-    if surface == Surface::Public {
+    let mut mail = Vec::new();
+    if surface == Surface::Public || notify == Notify::On {
         let current =
             store.get_booking(&org.id, booking_id).await?.ok_or_else(|| DomainError::not_found("Booking"))?;
         if current.status == cadence_shared::BookingStatus::Confirmed {
             check_not_started(&current, surface, now)?;
         }
+        let by = if surface == Surface::Public { CancelledBy::Customer } else { CancelledBy::Org };
+        mail = notify::cancelled(notify, &current, by, reason.as_deref(), now);
     }
-    store.cancel_booking(&org.id, booking_id, reason.as_deref(), now, idem).await.map_err(refused)
+    store.cancel_booking(&org.id, booking_id, reason.as_deref(), now, &mail, idem).await.map_err(refused)
 }
 
 /// Free practitioners, least loaded first.

@@ -22,6 +22,7 @@ struct ServiceDraft {
     interval: Option<i64>,
     notice: i64,
     window: i64,
+    reminder: i64,
     practitioner_ids: Vec<String>,
     active: bool,
 }
@@ -89,6 +90,7 @@ impl ServiceDraft {
             )?,
             min_notice_minutes: within("min_notice_minutes", self.notice, 0, 525_600)?,
             booking_window_days: within("booking_window_days", self.window, 1, 730)?,
+            reminder_minutes_before: within("reminder_minutes_before", self.reminder, 0, 40_320)?,
             practitioner_ids: ids,
             active: self.active,
         })
@@ -105,6 +107,7 @@ fn new_service(req: &CreateServiceRequest, practitioners: &[String]) -> Result<N
         interval: req.slot_interval_minutes,
         notice: req.min_notice_minutes,
         window: req.booking_window_days,
+        reminder: req.reminder_minutes_before,
         practitioner_ids: req.practitioner_ids.clone(),
         active: req.active,
     }
@@ -125,6 +128,7 @@ fn patched_service(
         interval: Some(p.slot_interval_minutes.unwrap_or(current.slot_interval_minutes.into())),
         notice: p.min_notice_minutes.unwrap_or(current.min_notice_minutes.into()),
         window: p.booking_window_days.unwrap_or(current.booking_window_days.into()),
+        reminder: p.reminder_minutes_before.unwrap_or(current.reminder_minutes_before.into()),
         practitioner_ids: p.practitioner_ids.clone().unwrap_or_else(|| current.practitioner_ids.clone()),
         active: p.active.unwrap_or(current.active),
     }

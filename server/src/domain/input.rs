@@ -62,6 +62,8 @@ pub struct Customer {
     pub email: Option<String>,
     /// Digits with an optional leading `+`.
     pub phone: Option<String>,
+    /// An IANA timezone for the times in the customer's mails.
+    pub timezone: Option<String>,
 }
 
 pub fn customer(c: &CustomerInput) -> Result<Customer, DomainError> {
@@ -80,24 +82,12 @@ pub fn customer(c: &CustomerInput) -> Result<Customer, DomainError> {
             "The name is longer than 200 characters.",
         ));
     }
-    let email = c.email.as_deref().map(str::trim).filter(|e| !e.is_empty()).map(str::to_lowercase);
-    if let Some(e) = &email {
-        let valid = e.len() <= 254
-            && e.split_once('@').is_some_and(|(local, domain)| {
-                !local.is_empty()
-                    && domain.contains('.')
-                    && !domain.starts_with('.')
-                    && !domain.ends_with('.')
-            })
-            && !e.chars().any(char::is_whitespace);
-        if !valid {
-            return Err(DomainError::invalid(
-                "invalid_email",
-                "customer.email",
-                format!("'{e}' is not an e-mail address."),
-            ));
-        }
-    }
+    let email = c
+        .email
+        .as_deref()
+        .filter(|e| !e.trim().is_empty())
+        .map(|e| email("customer.email", e))
+        .transpose()?;
     let phone = match c.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
         None => None,
         Some(raw) => Some(phone(raw)?),
@@ -109,7 +99,16 @@ pub fn customer(c: &CustomerInput) -> Result<Customer, DomainError> {
             "Give the customer's e-mail address or phone number (or both).",
         ));
     }
-    Ok(Customer { name: name.to_owned(), email, phone })
+    let timezone = match c.timezone.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        None => None,
+        Some(tz) => Some(
+            crate::domain::validation::check_timezone(tz)
+                .map_err(|m| DomainError::invalid("invalid_timezone", "customer.timezone", m))?
+                .name()
+                .to_owned(),
+        ),
+    };
+    Ok(Customer { name: name.to_owned(), email, phone, timezone })
 }
 
 /// An e-mail address, lower-cased (a plausibility check: `local@domain.tld`, no spaces).
@@ -156,7 +155,12 @@ mod tests {
     use super::*;
 
     fn input(name: &str, email: Option<&str>, phone: Option<&str>) -> CustomerInput {
-        CustomerInput { name: name.into(), email: email.map(Into::into), phone: phone.map(Into::into) }
+        CustomerInput {
+            name: name.into(),
+            email: email.map(Into::into),
+            phone: phone.map(Into::into),
+            timezone: None,
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! | [`catalog`] | services and practitioners: validation and PATCH merging |
 //! | [`scheduling`] | a service's offer (rules, schedules, busy ranges) and availability |
 //! | [`bookings`] | create, reschedule, cancel; who gets an "any practitioner" booking |
+//! | [`notify`] | which mails a booking change sends |
 //! | [`accounts`] | passwords, sessions, signup, API key requests |
 //! | [`webhooks`] | which endpoints may be registered, for which events |
 
@@ -17,6 +18,7 @@ pub mod bookings;
 pub mod catalog;
 mod error;
 pub mod input;
+pub mod notify;
 pub mod scheduling;
 pub mod validation;
 pub mod webhooks;

@@ -78,10 +78,10 @@ async fn create(
     idem: Idempotency,
     AppJson(req): AppJson<CreateBookingRequest>,
 ) -> Result<Response, ApiError> {
-    let store = state.store.as_ref();
+    let (store, notify) = (state.store.as_ref(), state.notify());
     let outcome = idem
         .run(store, &org_scope(&auth.org), &req, |req, key| async move {
-            let created = bookings::create(store, &auth.org, Surface::OrgApi, req, key).await?;
+            let created = bookings::create(store, &auth.org, Surface::OrgApi, notify, req, key).await?;
             Ok(Booking::from(&created.booking))
         })
         .await?;
@@ -107,10 +107,11 @@ async fn reschedule(
     AppPath(id): AppPath<String>,
     AppJson(req): AppJson<RescheduleRequest>,
 ) -> Result<Response, ApiError> {
-    let store = state.store.as_ref();
+    let (store, notify) = (state.store.as_ref(), state.notify());
     let outcome = idem
         .run(store, &org_scope(&auth.org), &req, |req, key| async move {
-            let booking = bookings::reschedule(store, &auth.org, Surface::OrgApi, &id, req, key).await?;
+            let booking =
+                bookings::reschedule(store, &auth.org, Surface::OrgApi, notify, &id, req, key).await?;
             Ok(Booking::from(&booking))
         })
         .await?;
@@ -125,11 +126,12 @@ async fn cancel(
     AppPath(id): AppPath<String>,
     OptionalJson(req): OptionalJson<CancelRequest>,
 ) -> Result<Response, ApiError> {
-    let store = state.store.as_ref();
+    let (store, notify) = (state.store.as_ref(), state.notify());
     let outcome = idem
         .run(store, &org_scope(&auth.org), &req, |req, key| async move {
             let booking =
-                bookings::cancel(store, &auth.org, Surface::OrgApi, &id, req.reason.as_deref(), key).await?;
+                bookings::cancel(store, &auth.org, Surface::OrgApi, notify, &id, req.reason.as_deref(), key)
+                    .await?;
             Ok(Booking::from(&booking))
         })
         .await?;

@@ -1,6 +1,8 @@
 //! A customer's own booking on the public surface, by its manage token:
 //! `GET /api/v1/public/bookings/{id}?token=…`, `POST …/cancel?token=…`,
-//! `POST …/reschedule?token=…`. A wrong or missing token is the same 404 as an unknown id.
+//! `POST …/reschedule?token=…`, `GET …/calendar.ics?token=…`. The token is the one the
+//! booking response carried or one from a mail's manage link. A wrong or missing token is
+//! the same 404 as an unknown id.
 
 use crate::domain::bookings;
 use crate::domain::scheduling::Surface;
@@ -41,10 +43,13 @@ async fn authorised(
 ) -> Result<(BookingRecord, Org), ApiError> {
     let not_found = || ApiError::not_found("Booking");
     let booking = state.store.find_booking(id).await?.ok_or_else(not_found)?;
-    let (Some(token), Some(stored)) = (token, booking.manage_token_hash.as_deref()) else {
-        return Err(not_found());
-    };
-    if !bool::from(hash_secret(token).as_bytes().ct_eq(stored.as_bytes())) {
+    let Some(token) = token else { return Err(not_found()) };
+    let hash = hash_secret(token);
+    let matches = |stored: &str| bool::from(hash.as_bytes().ct_eq(stored.as_bytes()));
+    // The token of the booking response, else one of the links sent by mail.
+    if !booking.manage_token_hash.as_deref().is_some_and(matches)
+        && !state.store.mail_token_hashes(&booking.id).await?.iter().any(|h| matches(h))
+    {
         return Err(not_found());
     }
     let org = state.store.find_org(&booking.org_id).await?.ok_or_else(not_found)?;
@@ -74,11 +79,12 @@ async fn cancel(
     OptionalJson(req): OptionalJson<CancelRequest>,
 ) -> Result<Response, ApiError> {
     let (_, org) = authorised(&state, &caller, &id, q.token.as_deref()).await?;
-    let store = state.store.as_ref();
+    let (store, notify) = (state.store.as_ref(), state.notify());
     let outcome = idem
         .run(store, &public_scope(&org, client), &req, |req, key| async move {
             Ok(Booking::from(
-                &bookings::cancel(store, &org, Surface::Public, &id, req.reason.as_deref(), key).await?,
+                &bookings::cancel(store, &org, Surface::Public, notify, &id, req.reason.as_deref(), key)
+                    .await?,
             ))
         })
         .await?;
@@ -96,10 +102,12 @@ async fn reschedule(
     AppJson(req): AppJson<RescheduleRequest>,
 ) -> Result<Response, ApiError> {
     let (_, org) = authorised(&state, &caller, &id, q.token.as_deref()).await?;
-    let store = state.store.as_ref();
+    let (store, notify) = (state.store.as_ref(), state.notify());
     let outcome = idem
         .run(store, &public_scope(&org, client), &req, |req, key| async move {
-            Ok(Booking::from(&bookings::reschedule(store, &org, Surface::Public, &id, req, key).await?))
+            Ok(Booking::from(
+                &bookings::reschedule(store, &org, Surface::Public, notify, &id, req, key).await?,
+            ))
         })
         .await?;
     Ok(outcome.into_response(StatusCode::OK))

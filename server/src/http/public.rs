@@ -111,10 +111,10 @@ async fn create_booking(
     AppJson(req): AppJson<CreateBookingRequest>,
 ) -> Result<Response, ApiError> {
     let org = org(&state, &caller, &slug).await?;
-    let store = state.store.as_ref();
+    let (store, notify) = (state.store.as_ref(), state.notify());
     let outcome = idem
         .run(store, &public_scope(&org, client), &req, |req, key| async move {
-            let created = bookings::create(store, &org, Surface::Public, req, key).await?;
+            let created = bookings::create(store, &org, Surface::Public, notify, req, key).await?;
             Ok(Booking { manage_token: created.manage_token, ..Booking::from(&created.booking) })
         })
         .await?;

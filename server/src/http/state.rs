@@ -13,3 +13,14 @@ pub struct AppState {
     pub request_log: RequestLog,
     pub rate_limits: Arc<RateLimits>,
 }
+
+impl AppState {
+    /// Whether booking changes send mail: when this process has a mail transport.
+    pub fn notify(&self) -> crate::domain::notify::Notify {
+        if self.config.mail.transport.is_some() {
+            crate::domain::notify::Notify::On
+        } else {
+            crate::domain::notify::Notify::Off
+        }
+    }
+}

@@ -33,6 +33,10 @@ pub struct BookingRecord {
     pub cancelled_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The iCalendar SEQUENCE of the booking's event (grows with each move and cancel).
+    pub sequence: u32,
+    /// The customer's IANA timezone for their mails, when they gave one.
+    pub customer_timezone: Option<String>,
 }
 
 /// The wire shape every surface shows (without a manage token: only the public create
@@ -51,6 +55,7 @@ impl From<&BookingRecord> for Booking {
                 name: b.customer_name.clone(),
                 email: b.customer_email.clone(),
                 phone: b.customer_phone.clone(),
+                timezone: b.customer_timezone.clone(),
             },
             notes: b.notes.clone(),
             cancel_reason: b.cancel_reason.clone(),
@@ -79,7 +84,10 @@ pub struct NewBooking {
     pub customer_phone: Option<String>,
     pub notes: Option<String>,
     pub manage_token_hash: Option<String>,
+    pub customer_timezone: Option<String>,
     pub now: DateTime<Utc>,
+    /// Messages to write with it (none when mail is off).
+    pub mail: Vec<crate::model::NewMail>,
 }
 
 /// New times (and maybe practitioner) for a booking.
@@ -91,6 +99,8 @@ pub struct BookingMove {
     pub blocked_start: DateTime<Utc>,
     pub blocked_end: DateTime<Utc>,
     pub now: DateTime<Utc>,
+    /// Messages to write with it; pending reminders of the booking are dropped first.
+    pub mail: Vec<crate::model::NewMail>,
 }
 
 /// Filters of `GET /bookings`; every field optional.

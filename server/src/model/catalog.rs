@@ -39,6 +39,7 @@ pub struct NewService {
     pub slot_interval_minutes: u32,
     pub min_notice_minutes: u32,
     pub booking_window_days: u32,
+    pub reminder_minutes_before: u32,
     pub practitioner_ids: Vec<String>,
     pub active: bool,
 }
@@ -56,6 +57,7 @@ pub struct ServiceRecord {
     pub slot_interval_minutes: u32,
     pub min_notice_minutes: u32,
     pub booking_window_days: u32,
+    pub reminder_minutes_before: u32,
     pub practitioner_ids: Vec<String>,
     pub active: bool,
     pub created_at: DateTime<Utc>,
@@ -74,6 +76,7 @@ impl From<&ServiceRecord> for Service {
             slot_interval_minutes: s.slot_interval_minutes,
             min_notice_minutes: s.min_notice_minutes,
             booking_window_days: s.booking_window_days,
+            reminder_minutes_before: s.reminder_minutes_before,
             practitioner_ids: s.practitioner_ids.clone(),
             active: s.active,
             created_at: s.created_at,

@@ -10,9 +10,11 @@
 mod accounts;
 mod bookings;
 mod catalog;
+mod mail;
 mod webhooks;
 
 pub use accounts::*;
 pub use bookings::*;
 pub use catalog::*;
+pub use mail::*;
 pub use webhooks::*;

@@ -6,7 +6,7 @@
 use super::StoreError;
 use super::idempotency::IdempotencyRef;
 use super::ts::Ts;
-use crate::model::{BookingCursor, BookingFilter, BookingMove, BookingRecord, NewBooking};
+use crate::model::{BookingCursor, BookingFilter, BookingMove, BookingRecord, NewBooking, NewMail};
 use async_trait::async_trait;
 use cadence_shared::BookingStatus;
 use chrono::{DateTime, Utc};
@@ -25,8 +25,8 @@ pub const LIST_BOOKINGS_SQL: &str = "SELECT * FROM bookings WHERE org_id = $1 \
 /// Bookings and the writes that change them.
 #[async_trait]
 pub trait BookingStore: Send + Sync {
-    /// Records the customer, inserts the booking, writes `booking.created` to the outbox and
-    /// completes the idempotency record, in one transaction. [`StoreError::Overlap`] when the
+    /// Records the customer, inserts the booking, writes `booking.created` and the booking's
+    /// mails to the outboxes and completes the idempotency record, in one transaction. [`StoreError::Overlap`] when the
     /// database refuses the time.
     async fn create_booking(
         &self,
@@ -45,16 +45,19 @@ pub trait BookingStore: Send + Sync {
         limit: u32,
     ) -> Result<Vec<BookingRecord>, StoreError>;
     /// Cancels (idempotently: an already cancelled booking is returned unchanged and no
-    /// event is written) and writes `booking.cancelled`.
+    /// event is written) and writes `booking.cancelled` and `mail`, dropping the booking's
+    /// pending reminder.
     async fn cancel_booking(
         &self,
         org_id: &str,
         id: &str,
         reason: Option<&str>,
         now: DateTime<Utc>,
+        mail: &[NewMail],
         idem: Option<IdempotencyRef<'_>>,
     ) -> Result<BookingRecord, StoreError>;
-    /// Moves a confirmed booking and writes `booking.rescheduled` (with the previous times).
+    /// Moves a confirmed booking and writes `booking.rescheduled` (with the previous times)
+    /// and `to.mail`, dropping the booking's pending reminder first.
     async fn reschedule_booking(
         &self,
         org_id: &str,
@@ -87,6 +90,8 @@ pub(super) struct BookingRow {
     pub cancelled_at: Option<Ts>,
     pub created_at: Ts,
     pub updated_at: Ts,
+    pub sequence: i32,
+    pub customer_timezone: Option<String>,
 }
 
 impl TryFrom<BookingRow> for BookingRecord {
@@ -118,6 +123,8 @@ impl TryFrom<BookingRow> for BookingRecord {
             cancelled_at: r.cancelled_at.map(|t| t.0),
             created_at: r.created_at.0,
             updated_at: r.updated_at.0,
+            sequence: u32::try_from(r.sequence).unwrap_or(0),
+            customer_timezone: r.customer_timezone,
         })
     }
 }
@@ -149,8 +156,8 @@ macro_rules! impl_bookings_store {
                     let row: BookingRow = sqlx::query_as(
                         "INSERT INTO bookings (id, org_id, service_id, practitioner_id, customer_id, start_at, end_at, \
                          blocked_start, blocked_end, status, customer_name, customer_email, customer_phone, notes, \
-                         manage_token_hash, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'confirmed', $10, $11, $12, $13, $14, $15, $15) \
+                         manage_token_hash, created_at, updated_at, customer_timezone) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'confirmed', $10, $11, $12, $13, $14, $15, $15, $16) \
                          RETURNING *",
                     )
                     .bind(&b.id)
@@ -168,11 +175,13 @@ macro_rules! impl_bookings_store {
                     .bind(&b.notes)
                     .bind(&b.manage_token_hash)
                     .bind(Ts(b.now))
+                    .bind(&b.customer_timezone)
                     .fetch_one(&mut *tx)
                     .await
                     .map_err(map_err)?;
                     let booking: BookingRecord = row.try_into()?;
                     Self::write_event(&mut tx, "booking.created", &booking, None, b.now).await?;
+                    Self::write_mail(&mut tx, &booking.id, &b.mail, false, b.now).await?;
                     Self::save_response(&mut tx, idem, 201, &booking).await?;
                     tx.commit().await.map_err(map_err)?;
                     Ok(booking)
@@ -260,6 +269,7 @@ macro_rules! impl_bookings_store {
                     id: &str,
                     reason: Option<&str>,
                     now: DateTime<Utc>,
+                    mail: &[NewMail],
                     idem: Option<IdempotencyRef<'_>>,
                 ) -> Result<BookingRecord, StoreError> {
                     let mut tx = self.begin_write().await?;
@@ -269,7 +279,7 @@ macro_rules! impl_bookings_store {
                     } else {
                         let row: BookingRow = sqlx::query_as(
                             "UPDATE bookings SET status = 'cancelled', cancel_reason = $2, cancelled_at = $3, \
-                             updated_at = $3 WHERE id = $1 RETURNING *",
+                             updated_at = $3, sequence = sequence + 1 WHERE id = $1 RETURNING *",
                         )
                         .bind(id)
                         .bind(reason)
@@ -279,6 +289,7 @@ macro_rules! impl_bookings_store {
                         .map_err(map_err)?;
                         let booking: BookingRecord = row.try_into()?;
                         Self::write_event(&mut tx, "booking.cancelled", &booking, None, now).await?;
+                        Self::write_mail(&mut tx, &booking.id, mail, true, now).await?;
                         booking
                     };
                     Self::save_response(&mut tx, idem, 200, &booking).await?;
@@ -300,7 +311,7 @@ macro_rules! impl_bookings_store {
                     }
                     let row: BookingRow = sqlx::query_as(
                         "UPDATE bookings SET practitioner_id = $2, start_at = $3, end_at = $4, blocked_start = $5, \
-                         blocked_end = $6, updated_at = $7 WHERE id = $1 RETURNING *",
+                         blocked_end = $6, updated_at = $7, sequence = sequence + 1 WHERE id = $1 RETURNING *",
                     )
                     .bind(id)
                     .bind(&to.practitioner_id)
@@ -315,6 +326,7 @@ macro_rules! impl_bookings_store {
                     let booking: BookingRecord = row.try_into()?;
                     let previous = Some((current.start, current.end));
                     Self::write_event(&mut tx, "booking.rescheduled", &booking, previous, to.now).await?;
+                    Self::write_mail(&mut tx, &booking.id, &to.mail, true, to.now).await?;
                     Self::save_response(&mut tx, idem, 200, &booking).await?;
                     tx.commit().await.map_err(map_err)?;
                     Ok(booking)

@@ -61,6 +61,7 @@ pub(super) struct ServiceRow {
     pub slot_interval_minutes: i32,
     pub min_notice_minutes: i32,
     pub booking_window_days: i32,
+    pub reminder_minutes_before: i32,
     pub active: bool,
     pub created_at: Ts,
     pub updated_at: Ts,
@@ -83,6 +84,7 @@ impl From<ServiceRow> for ServiceRecord {
             slot_interval_minutes: count(r.slot_interval_minutes),
             min_notice_minutes: count(r.min_notice_minutes),
             booking_window_days: count(r.booking_window_days),
+            reminder_minutes_before: count(r.reminder_minutes_before),
             practitioner_ids,
             active: r.active,
             created_at: r.created_at.0,
@@ -260,7 +262,8 @@ macro_rules! impl_catalog_store {
                     sqlx::query(
                         "INSERT INTO services (id, org_id, name, description, duration_minutes, buffer_before_minutes, \
                          buffer_after_minutes, slot_interval_minutes, min_notice_minutes, booking_window_days, active, \
-                         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
+                         created_at, updated_at, reminder_minutes_before) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13)",
                     )
                     .bind(&id)
                     .bind(org_id)
@@ -274,6 +277,7 @@ macro_rules! impl_catalog_store {
                     .bind(int(s.booking_window_days))
                     .bind(s.active)
                     .bind(now)
+                    .bind(int(s.reminder_minutes_before))
                     .execute(&mut *tx)
                     .await
                     .map_err(map_err)?;
@@ -306,7 +310,7 @@ macro_rules! impl_catalog_store {
                     let updated = sqlx::query(
                         "UPDATE services SET name = $3, description = $4, duration_minutes = $5, buffer_before_minutes = $6, \
                          buffer_after_minutes = $7, slot_interval_minutes = $8, min_notice_minutes = $9, \
-                         booking_window_days = $10, active = $11, updated_at = $12 \
+                         booking_window_days = $10, active = $11, updated_at = $12, reminder_minutes_before = $13 \
                          WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL",
                     )
                     .bind(org_id)
@@ -321,6 +325,7 @@ macro_rules! impl_catalog_store {
                     .bind(int(s.booking_window_days))
                     .bind(s.active)
                     .bind(Ts(crate::clock::now()))
+                    .bind(int(s.reminder_minutes_before))
                     .execute(&mut *tx)
                     .await
                     .map_err(map_err)?;

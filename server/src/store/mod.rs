@@ -18,6 +18,7 @@
 //! | busy ranges and loads, for availability and the check | [`BusyStore`] | `busy.rs` |
 //! | webhook endpoints and their attempts | [`WebhookStore`] | `webhooks.rs` |
 //! | the outbox: events, deliveries, claims | [`OutboxStore`] | `outbox.rs` |
+//! | the mail outbox, mailed links, calendar feeds | [`MailStore`] | `mail.rs` |
 //! | idempotency keys | [`IdempotencyStore`] | `idempotency.rs` |
 //! | request log | [`RequestLogStore`] | `request_log.rs` |
 //!
@@ -38,7 +39,8 @@
 //!   ids, date overrides or booking summary along (one round trip instead of three), ending
 //!   where a WHERE clause can follow,
 //! - `const SKIP_LOCKED` (` FOR UPDATE OF d SKIP LOCKED` on Postgres) for claiming webhook
-//!   deliveries,
+//!   deliveries and mails,
+//! - `const MAIL_ROWS`, the messages of a JSON array bound as `$1`, as a table `m`,
 //! - a `catalogues` field, the process's [`CatalogueCache`],
 //! - `const BUSY_RANGES`, the busy-ranges read (see `BookingStore::busy_ranges`), and
 //!   `AGG_INSTANTS`, an aggregate of instants per group, decoded as `type Instants` and
@@ -56,6 +58,7 @@ mod catalog;
 mod catalogue;
 mod customers;
 mod idempotency;
+mod mail;
 mod outbox;
 mod postgres;
 mod request_log;
@@ -95,6 +98,7 @@ pub use catalog::CatalogStore;
 pub use catalogue::CatalogueCache;
 pub use customers::CustomerStore;
 pub use idempotency::{IdempotencyBegin, IdempotencyRef, IdempotencyStore};
+pub use mail::MailStore;
 pub use outbox::OutboxStore;
 pub use postgres::PgStore;
 pub use request_log::{RequestLogEntry, RequestLogStore};
@@ -152,6 +156,7 @@ pub trait Store:
     + BusyStore
     + WebhookStore
     + OutboxStore
+    + MailStore
     + IdempotencyStore
     + RequestLogStore
 {
@@ -176,6 +181,7 @@ macro_rules! impl_store {
         $crate::store::busy::impl_busy_store!($store, $db);
         $crate::store::webhooks::impl_webhooks_store!($store, $db);
         $crate::store::outbox::impl_outbox_store!($store, $db);
+        $crate::store::mail::impl_mail_store!($store, $db);
         $crate::store::idempotency::impl_idempotency_store!($store, $db);
         $crate::store::request_log::impl_request_log_store!($store, $db);
 

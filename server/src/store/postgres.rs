@@ -123,6 +123,10 @@ pub(super) fn instants(aggregated: Instants) -> Result<Vec<DateTime<Utc>>, Store
 /// Claiming webhook deliveries: skip rows another process has locked.
 const SKIP_LOCKED: &str = " FOR UPDATE OF d SKIP LOCKED";
 
+/// The messages of the JSON array `$1` (see `model::NewMail`) as rows.
+const MAIL_ROWS: &str = "(SELECT r.id, r.kind, r.audience, r.practitioner_id, r.details, to_timestamp(r.due) AS due_at \
+     FROM jsonb_to_recordset($1) AS r(id text, kind text, audience text, practitioner_id text, details jsonb, due bigint)) m";
+
 pub struct PgStore {
     pool: PgPool,
     catalogues: CatalogueCache,
@@ -194,9 +198,15 @@ const CREATE_BOOKING_SQL: &str = "WITH customer AS ( \
     booking AS ( \
         INSERT INTO bookings (id, org_id, service_id, practitioner_id, customer_id, start_at, end_at, \
         blocked_start, blocked_end, status, customer_name, customer_email, customer_phone, notes, \
-        manage_token_hash, created_at, updated_at) \
-        SELECT $1, $2, $3, $4, customer.id, $5, $6, $7, $8, 'confirmed', $9, $10, $11, $12, $13, $14, $14 \
+        manage_token_hash, created_at, updated_at, customer_timezone) \
+        SELECT $1, $2, $3, $4, customer.id, $5, $6, $7, $8, 'confirmed', $9, $10, $11, $12, $13, $14, $14, $22 \
         FROM customer RETURNING *), \
+    mail AS ( \
+        INSERT INTO mail_outbox (id, org_id, booking_id, kind, audience, practitioner_id, sequence, details, \
+        state, attempts, due_at, created_at) \
+        SELECT m.id, $2, booking.id, m.kind, m.audience, m.practitioner_id, 0, m.details, 'pending', 0, \
+        to_timestamp(m.due), $14 FROM booking, jsonb_to_recordset($23) \
+        AS m(id text, kind text, audience text, practitioner_id text, details jsonb, due bigint)), \
     event AS ( \
         INSERT INTO webhook_events (id, org_id, type, booking_id, payload, created_at) \
         SELECT $15, $2, 'booking.created', booking.id, replace($18, $17, booking.customer_id)::jsonb, $14 \
@@ -248,6 +258,8 @@ impl PgStore {
             cancelled_at: None,
             created_at: b.now,
             updated_at: b.now,
+            sequence: 0,
+            customer_timezone: b.customer_timezone.clone(),
         };
         let event_id = crate::ids::new_id("evt");
         let payload = outbox::event_payload(&event_id, "booking.created", b.now, &expected, None).to_string();
@@ -278,6 +290,8 @@ impl PgStore {
             .bind(idem.map(|k| k.scope))
             .bind(idem.map(|k| k.key))
             .bind(response)
+            .bind(&b.customer_timezone)
+            .bind(sqlx::types::Json(&b.mail))
             .fetch_one(&self.pool)
             .await
             .map_err(map_err)?;

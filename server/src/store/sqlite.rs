@@ -71,6 +71,11 @@ pub(super) fn instants(aggregated: Instants) -> Result<Vec<DateTime<Utc>>, Store
 /// Claiming webhook deliveries: the write lock already serialises claims.
 const SKIP_LOCKED: &str = "";
 
+/// The messages of the JSON array `$1` (see `model::NewMail`) as rows.
+const MAIL_ROWS: &str = "(SELECT json_extract(j.value, '$.id') AS id, json_extract(j.value, '$.kind') AS kind, \
+     json_extract(j.value, '$.audience') AS audience, json_extract(j.value, '$.practitioner_id') AS practitioner_id, \
+     json_extract(j.value, '$.details') AS details, json_extract(j.value, '$.due') AS due_at FROM json_each($1) j) m";
+
 pub struct SqliteStore {
     /// Reads (WAL: they never wait for the writer).
     pool: SqlitePool,
