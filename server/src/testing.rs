@@ -7,6 +7,8 @@
 //! `cadence_test_<ulid>` and drops it (WITH FORCE) when the guard goes, pass or fail.
 //! An unreachable Postgres fails the test with a message saying so, never a silent skip.
 
+pub mod mail_sink;
+
 use crate::app;
 use crate::config::Config;
 use crate::http::AppState;

@@ -27,8 +27,8 @@ pub use catalog::{AvailabilityResponse, Page, PublicPractitioner, PublicService,
 pub use error::{ErrorBody, ErrorDetail, ErrorType};
 pub use org::{Branding, PublicOrg};
 pub use resources::{
-    CreatePractitionerRequest, CreateServiceRequest, Customer, CustomerDetail, Practitioner, Service,
-    UpdatePractitionerRequest, UpdateServiceRequest,
+    CalendarFeed, CreatePractitionerRequest, CreateServiceRequest, Customer, CustomerDetail, Practitioner,
+    Service, UpdatePractitionerRequest, UpdateServiceRequest,
 };
 pub use schedule::{ClockTime, DateOverride, Interval, WeeklyHours};
 #[cfg(feature = "signatures")]

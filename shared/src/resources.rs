@@ -161,3 +161,13 @@ pub struct CustomerDetail {
     pub customer: Customer,
     pub bookings: Vec<Booking>,
 }
+
+/// `POST /practitioners/{id}/calendar-feed`: the practitioner's subscribable calendar. Each
+/// call makes a new secret URL; the previous one stops working.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CalendarFeed {
+    /// `<public URL>/ical/<secret>.ics`: `text/calendar` with the practitioner's confirmed
+    /// bookings from 30 days back to a year ahead.
+    pub url: String,
+}

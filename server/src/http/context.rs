@@ -145,6 +145,7 @@ pub async fn client_rate_limit(
     let per_client = path.starts_with("/api/v1/public/")
         || path.starts_with("/api/v1/auth/")
         || path.starts_with("/api/v1/api-keys")
+        || path.starts_with("/ical/")
         || unknown_api_route;
     if per_client {
         let booking = req.method() == axum::http::Method::POST

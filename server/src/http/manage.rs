@@ -25,7 +25,11 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(show)).routes(routes!(cancel)).routes(routes!(reschedule))
+    OpenApiRouter::new()
+        .routes(routes!(show))
+        .routes(routes!(cancel))
+        .routes(routes!(reschedule))
+        .routes(routes!(calendar))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -111,4 +115,28 @@ async fn reschedule(
         })
         .await?;
     Ok(outcome.into_response(StatusCode::OK))
+}
+
+#[utoipa::path(get, path = "/api/v1/public/bookings/{id}/calendar.ics", tag = "public", params(("id" = String, Path, description = "Booking id"), TokenQuery), responses((status = 200, content_type = "text/calendar", body = String, description = "The booking as one calendar event (cancelled ones with STATUS:CANCELLED)"), PublicErrors))]
+async fn calendar(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    AppPath(id): AppPath<String>,
+    AppQuery(q): AppQuery<TokenQuery>,
+) -> Result<Response, ApiError> {
+    use crate::http::calendar::{booking_event, calendar_response, service_name, uid_host};
+    let (booking, org) = authorised(&state, &caller, &id, q.token.as_deref()).await?;
+    let catalogue = state.store.catalogue(&org).await?;
+    let practitioner = catalogue
+        .practitioners
+        .iter()
+        .find(|p| p.id == booking.practitioner_id)
+        .map_or("", |p| p.name.as_str());
+    let summary = match practitioner {
+        "" => service_name(&catalogue, &booking.service_id).to_owned(),
+        name => format!("{} with {name}", service_name(&catalogue, &booking.service_id)),
+    };
+    let event = booking_event(&booking, &summary, &org.name);
+    let body = crate::mail::ics::feed(&org.name, &[event], &uid_host(&state), crate::clock::now());
+    Ok(calendar_response(body, "booking.ics"))
 }

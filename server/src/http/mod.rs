@@ -26,6 +26,7 @@
 mod account;
 pub mod auth;
 mod bookings;
+mod calendar;
 pub mod context;
 mod cors;
 mod detach;
@@ -71,6 +72,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(resources::router())
         .merge(account::router())
         .merge(webhooks::router())
+        .merge(calendar::router())
         .merge(openapi::router())
 }
 

@@ -149,11 +149,15 @@ async fn send_one(
     }
 }
 
+/// The next attempt after the schedule's wait, rounded up to a whole second (what SQLite
+/// stores), so a retry is never due before its wait is over; failure once it is used up.
 fn retry(config: &MailConfig, mail: &ClaimedMail, error: String) -> MailOutcome {
     match config.retry_schedule.get(mail.attempts as usize) {
         Some(wait) => {
             let wait = chrono::Duration::from_std(*wait).unwrap_or(chrono::Duration::hours(1));
-            MailOutcome::RetryAt(crate::clock::now() + wait, error)
+            let at = crate::clock::now() + wait;
+            let secs = at.timestamp() + i64::from(at.timestamp_subsec_nanos() > 0);
+            MailOutcome::RetryAt(chrono::DateTime::from_timestamp(secs, 0).unwrap_or(at), error)
         }
         None => MailOutcome::Failed(error),
     }
