@@ -274,15 +274,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
     let addr = listener.local_addr()?;
+    let mail = args.mail.config(addr)?;
     if args.demo {
         let seed = demo::seed(store.as_ref()).await.context("seeding the demo org")?;
         println!("Cadence demo is running.");
         println!("  Booking page:  http://{addr}/{}", seed.org.slug);
         println!("  Public API:    http://{addr}/api/v1/public/orgs/{}", seed.org.slug);
+        if let Some(MailTransport::Dir(dir)) = &mail.transport {
+            println!("  Mails:         {}  (one .eml file per message)", dir.display());
+        }
         println!("  Demo API key:  {}  (shown once; only its hash is stored)", seed.api_key);
     }
     tracing::info!(%addr, backend = ?store.backend(), "listening");
-    let mail = args.mail.config(addr)?;
     match &mail.transport {
         None => tracing::info!("no --smtp-url or --mail-dir: no notification mails are sent"),
         Some(MailTransport::Smtp(url)) => {
@@ -291,11 +294,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         Some(MailTransport::Dir(dir)) => {
             tracing::info!(dir = %dir.display(), "notification mails are written as .eml files")
         }
-    }
-    if args.demo
-        && let Some(MailTransport::Dir(dir)) = &mail.transport
-    {
-        println!("  Mails:         {}  (one .eml file per message)", dir.display());
     }
     let config = Config {
         widget_dir: args.widget_dir,
