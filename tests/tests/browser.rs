@@ -33,6 +33,16 @@ async fn a_customer_books_by_clicking_and_the_org_api_has_the_booking() {
     screenshot(c, "confirmation-1280").await;
 
     let booked = assert_booked_once_at(demo, "grace@example.com", &start).await;
+    assert_eq!(booked["customer"]["timezone"], "Europe/Berlin", "the browser's zone, for the mails");
+
+    // "Add to calendar" is the booking as an iCalendar event.
+    let href = wait(c, "[data-testid=calendar-link]").await.attr("href").await.unwrap().unwrap();
+    let res = reqwest::get(format!("{}{href}", demo.base_url)).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let ics = cadence_server::testing::mail_sink::Calendar::parse(&res.text().await.unwrap());
+    let uid = ics.event(0, "UID").unwrap();
+    assert!(uid.starts_with(booked["id"].as_str().unwrap()), "{uid}");
+    assert_eq!(ics.event(0, "DTSTART").unwrap(), instant(&start).format("%Y%m%dT%H%M%SZ").to_string());
 
     // The confirmation's link manages the booking: cancel it there.
     wait(c, "[data-testid=manage-link]").await.click().await.unwrap();

@@ -87,9 +87,12 @@ pub fn details(sub: Submission, rescheduling: bool) -> impl IntoView {
 pub fn confirmation(b: Booking, zone: String, with: String, slug: &str) -> impl IntoView + use<> {
     let links = b.manage_token.clone().map(|token| {
         let href = format!("/{slug}?booking={}&token={token}", b.id);
+        let ics = format!("/api/v1/public/bookings/{}/calendar.ics?token={token}", b.id);
         view! {
             <p class="links">
                 <a href=href data-testid="manage-link">"Cancel or reschedule this booking"</a>
+                " · "
+                <a href=ics download="booking.ics" data-testid="calendar-link">"Add to calendar"</a>
             </p>
         }
     });

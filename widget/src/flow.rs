@@ -96,6 +96,9 @@ impl Flow {
                             name: form.name.trim().to_owned(),
                             email: Some(form.email.trim().to_owned()).filter(|e| !e.is_empty()),
                             phone: Some(form.phone.trim().to_owned()).filter(|p| !p.is_empty()),
+                            // For the times in the customer's mails.
+                            timezone: Some(clock::browser_timezone())
+                                .filter(|tz| tz.contains('/') && tz != "Etc/Unknown"),
                         },
                         notes: Some(form.notes.trim().to_owned()).filter(|n| !n.is_empty()),
                     };
