@@ -1,6 +1,7 @@
 //! Notification mails from real `cadence` processes: two processes on one database send
 //! each message once, to a real SMTP server; the demo with `--mail-dir` writes a booking's
-//! confirmation there as an `.eml` file. Both backends.
+//! confirmation there as an `.eml` file; SIGTERM while the mail server hangs exits at once
+//! and leaves the mails to the next process. Both backends.
 
 use cadence_server::testing::mail_sink::{MailSink, Received};
 use cadence_server::testing::{Backend, TestDb};
@@ -13,7 +14,8 @@ use support::{Demo, bookable, start_demo, terminate};
 
 cadence_server::both_backends!(
     two_processes_send_each_mail_once,
-    the_demo_writes_confirmations_into_its_mail_dir
+    the_demo_writes_confirmations_into_its_mail_dir,
+    a_stop_does_not_wait_for_a_hanging_mail_server,
 );
 
 async fn book(server: &Demo, service: &str, start: &str, practitioner: &str, i: usize) -> Value {
@@ -89,4 +91,40 @@ async fn the_demo_writes_confirmations_into_its_mail_dir(backend: Backend) {
     assert!(customer.text.contains(&format!("/movela?booking={}&token=", booking["id"].as_str().unwrap())));
     assert_eq!(customer.calendar.as_ref().unwrap().0, "REQUEST");
     terminate(demo.child).await;
+}
+
+async fn a_stop_does_not_wait_for_a_hanging_mail_server(backend: Backend) {
+    let db = TestDb::create(backend).await;
+    // Accepts connections and never says a word: the SMTP client waits for its greeting.
+    let hanging = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hanging_url = format!("smtp://{}", hanging.local_addr().unwrap());
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((stream, _)) = hanging.accept().await {
+            open.push(stream);
+        }
+    });
+    let first = start_demo(&db.url, &["--smtp-url", &hanging_url, "--mail-poll-ms", "20"]).await;
+    let (service, pairs) = bookable(&first, 1).await;
+    book(&first, &service, &pairs[0].0, &pairs[0].1, 0).await;
+    let locked = "SELECT COUNT(*) FROM mail_outbox WHERE locked_until IS NOT NULL";
+    for _ in 0..100 {
+        if db.scalar(locked).await == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(db.scalar(locked).await, 2, "both mails claimed, the first one being sent");
+    let stopping = std::time::Instant::now();
+    terminate(first.child).await; // exits 0 within 15 s, or the test fails
+    assert!(stopping.elapsed() < Duration::from_secs(5), "took {:?}", stopping.elapsed());
+    assert_eq!(db.scalar(locked).await, 0, "unlocked for the next process");
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM mail_outbox WHERE state = 'pending'").await, 2);
+
+    let sink = MailSink::start();
+    let url = sink.url();
+    let second = start_demo(&db.url, &["--smtp-url", url.as_str(), "--mail-poll-ms", "20"]).await;
+    assert_eq!(sink.wait_for(2, Duration::from_secs(20)).await.len(), 2, "sent by the next process at once");
+    terminate(second.child).await;
+    held.abort();
 }

@@ -71,7 +71,7 @@ impl Sender {
 }
 
 /// Starts the worker (nothing when mail is off); it stops when `shutdown` turns true,
-/// after the message in hand.
+/// without waiting for the mail server to answer the message in hand.
 pub fn start(
     store: Arc<dyn Store>,
     config: MailConfig,
@@ -100,8 +100,20 @@ pub fn start(
                     Vec::new()
                 });
             let full = claimed.len() == BATCH as usize;
-            for mail in claimed {
-                let outcome = send_one(store.as_ref(), &config, &sender, &from, &host, &mail).await;
+            for (i, mail) in claimed.iter().enumerate() {
+                // A stop does not wait for a slow mail server: what this batch has not sent
+                // is unlocked for another process (the mail in hand may have reached the
+                // server: at least once, with the same Message-ID).
+                let outcome = tokio::select! {
+                    outcome = send_one(store.as_ref(), &config, &sender, &from, &host, mail) => outcome,
+                    () = async { drop(shutdown.wait_for(|stopping| *stopping).await) } => {
+                        let unsent: Vec<String> = claimed[i..].iter().map(|m| m.id.clone()).collect();
+                        if let Err(err) = store.release_mail(&unsent).await {
+                            tracing::warn!(error = %err, "releasing unsent mails failed; their locks will run out");
+                        }
+                        return;
+                    }
+                };
                 tracing::info!(mail_id = %mail.id, kind = mail.kind.as_str(), outcome = ?outcome_name(&outcome), "mail");
                 if let Err(err) = store.finish_mail(&mail.id, &outcome, crate::clock::now()).await {
                     tracing::warn!(error = %err, mail_id = %mail.id, "recording a mail failed; it is sent again later");

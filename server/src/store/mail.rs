@@ -20,6 +20,9 @@ pub trait MailStore: Send + Sync {
         lock_until: DateTime<Utc>,
         max: u32,
     ) -> Result<Vec<ClaimedMail>, StoreError>;
+    /// Unlocks claimed messages that were not sent (the worker is stopping), so another
+    /// process sends them at once instead of after their lock runs out.
+    async fn release_mail(&self, ids: &[String]) -> Result<(), StoreError>;
     /// Records what became of a claimed message.
     async fn finish_mail(
         &self,
@@ -199,6 +202,17 @@ macro_rules! impl_mail_store {
                     .execute(self.writer())
                     .await
                     .map_err(map_err)?;
+                    Ok(())
+                }
+
+                async fn release_mail(&self, ids: &[String]) -> Result<(), StoreError> {
+                    for id in ids {
+                        sqlx::query("UPDATE mail_outbox SET locked_until = NULL WHERE id = $1 AND state = 'pending'")
+                            .bind(id)
+                            .execute(self.writer())
+                            .await
+                            .map_err(map_err)?;
+                    }
                     Ok(())
                 }
 
