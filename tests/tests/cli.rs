@@ -146,3 +146,55 @@ async fn bad_database_urls_stop_start_up_with_a_clear_message() {
         assert!(!stderr.contains(":pw@"), "passwords are not echoed: {stderr}");
     }
 }
+
+#[tokio::test]
+async fn bad_mail_settings_stop_start_up_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("mail.db").display());
+    let cases: [(&[&str], &str); 4] = [
+        (&["--smtp-url", "http://user:secret@mail.example"], "use smtp://host[:port]"),
+        (&["--smtp-url", "smtp://user:secret@"], "--smtp-url smtp://user:***@"),
+        (&["--mail-from", "not an address"], "--mail-from"),
+        (&["--public-url", "ftp://book.example"], "--public-url must be http(s)://"),
+    ];
+    for (flags, expected) in cases {
+        let mut args = vec!["serve", "--addr", "127.0.0.1:0", "--database-url", &db];
+        args.extend_from_slice(flags);
+        let out = tokio::time::timeout(Duration::from_secs(30), cadence(&args).output())
+            .await
+            .expect("start-up fails quickly")
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{flags:?}: {stderr}");
+        assert!(stderr.contains(expected), "{flags:?}: {stderr}");
+        assert!(!stderr.contains("secret"), "SMTP passwords are not echoed: {stderr}");
+    }
+}
+
+#[tokio::test]
+async fn without_a_mail_transport_the_start_up_log_says_no_mail_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("mail.db").display());
+    let mut child = cadence(&["serve", "--addr", "127.0.0.1:0", "--database-url", &db])
+        .env("CADENCE_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines =
+        tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(child.stderr.take().unwrap()));
+    let mut seen = Vec::new();
+    let said = tokio::time::timeout(Duration::from_secs(30), async {
+        while let Ok(Some(line)) = lines.next_line().await {
+            let found = line.contains("no notification mails are sent");
+            seen.push(line);
+            if found {
+                return true;
+            }
+        }
+        false
+    })
+    .await
+    .unwrap_or(false);
+    child.kill().await.unwrap(); // (it may not yet listen for SIGTERM: not what this is about)
+    assert!(said, "{seen:?}");
+}
