@@ -39,6 +39,22 @@ async fn reminders(backend: Backend) {
     let app = TestApp::spawn_with(backend, config).await;
     let org = seed_org(app.store.as_ref(), "clinic", "UTC").await;
     let key = &org.api_key;
+    // A new service reminds a day before unless told otherwise.
+    let created = post(&app, key, "/api/v1/services", json!({"name": "Check-up", "duration_minutes": 20})).await;
+    assert_eq!(created["reminder_minutes_before"], 1440);
+    // Four weeks at most; negative is no number of minutes.
+    for bad in [-1, 40_321] {
+        let res = app
+            .client
+            .patch(app.url(&format!("/api/v1/services/{}", org.consultation)))
+            .bearer_auth(key)
+            .json(&json!({"reminder_minutes_before": bad}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422);
+        assert_eq!(res.json::<Value>().await.unwrap()["error"]["field"], "reminder_minutes_before");
+    }
     // Two days before, editable in the API (the seeded service has none).
     let res = app
         .client
