@@ -40,7 +40,8 @@ async fn reminders(backend: Backend) {
     let org = seed_org(app.store.as_ref(), "clinic", "UTC").await;
     let key = &org.api_key;
     // A new service reminds a day before unless told otherwise.
-    let created = post(&app, key, "/api/v1/services", json!({"name": "Check-up", "duration_minutes": 20})).await;
+    let created =
+        post(&app, key, "/api/v1/services", json!({"name": "Check-up", "duration_minutes": 20})).await;
     assert_eq!(created["reminder_minutes_before"], 1440);
     // Four weeks at most; negative is no number of minutes.
     for bad in [-1, 40_321] {

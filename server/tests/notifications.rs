@@ -15,6 +15,7 @@ use std::time::Duration as StdDuration;
 cadence_server::both_backends!(
     booking_moving_and_cancelling_mail_the_customer_and_the_practitioner,
     mails_wait_while_the_smtp_server_is_down_and_arrive_once_each,
+    a_mail_server_that_stops_talking_costs_one_timeout_per_attempt,
     a_practitioners_feed_lists_exactly_their_confirmed_bookings_in_range,
 );
 
@@ -371,4 +372,47 @@ async fn copy_booking(app: &TestApp, from: &str, id: &str, start: DateTime<Utc>)
         mail: vec![],
     };
     app.store.create_booking(&new, None).await.unwrap();
+}
+
+async fn a_mail_server_that_stops_talking_costs_one_timeout_per_attempt(backend: Backend) {
+    // Accepts connections and never says a word: the SMTP client waits for its greeting.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("smtp://{}", silent.local_addr().unwrap());
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((stream, _)) = silent.accept().await {
+            open.push(stream);
+        }
+    });
+    let mut config = config(&url, StdDuration::from_millis(100));
+    config.mail.timeout = StdDuration::from_millis(400);
+    let app = TestApp::spawn_with(backend, config).await;
+    let org = seed_org(app.store.as_ref(), "clinic", "Europe/Berlin").await;
+    let day = (Utc::now() + Duration::days(3)).date_naive();
+    let (status, body) = send(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/bookings",
+        Some(&org.api_key),
+        Some(json!({"service_id": org.consultation, "start": format!("{day}T09:00:00Z"),
+                    "customer": {"name": "Pat", "email": "pat@example.com"}})),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    // Each attempt gives up after the timeout and is retried (after a second: SQLite's unit).
+    let tried = "SELECT COUNT(*) FROM mail_outbox WHERE attempts >= 2 AND state = 'pending' \
+                 AND last_error = 'the mail server did not finish in time'";
+    let mut n = 0;
+    for _ in 0..80 {
+        n = app.db.scalar(tried).await;
+        if n == 1 {
+            break;
+        }
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+    }
+    assert_eq!(n, 1, "the customer's mail tried twice and waiting");
+    let skipped = app.db.scalar("SELECT COUNT(*) FROM mail_outbox WHERE state = 'skipped'").await;
+    assert_eq!(skipped, 1, "the practitioner has no e-mail: nothing to send");
+    held.abort();
+    app.stop().await;
 }

@@ -92,20 +92,27 @@ pub fn start(
         };
         let host = from.email.domain().to_owned();
         while !*shutdown.borrow() {
-            let now = Utc::now();
+            let now = crate::clock::now();
+            // The lock outlives an SMTP conversation's timeout: a live worker never loses it.
             let lock = chrono::Duration::from_std(config.timeout * 3).unwrap_or(chrono::Duration::minutes(2));
-            let claimed =
-                store.claim_mail(crate::clock::now(), now + lock, BATCH).await.unwrap_or_else(|err| {
-                    tracing::warn!(error = %err, "claiming mails failed");
-                    Vec::new()
-                });
+            let claimed = store.claim_mail(now, now + lock, BATCH).await.unwrap_or_else(|err| {
+                tracing::warn!(error = %err, "claiming mails failed");
+                Vec::new()
+            });
             let full = claimed.len() == BATCH as usize;
             for (i, mail) in claimed.iter().enumerate() {
                 // A stop does not wait for a slow mail server: what this batch has not sent
                 // is unlocked for another process (the mail in hand may have reached the
                 // server: at least once, with the same Message-ID).
+                // lettre bounds only the connect: a server that stops talking costs this.
+                let send = tokio::time::timeout(
+                    config.timeout,
+                    send_one(store.as_ref(), &config, &sender, &from, &host, mail),
+                );
                 let outcome = tokio::select! {
-                    outcome = send_one(store.as_ref(), &config, &sender, &from, &host, mail) => outcome,
+                    outcome = send => {
+                        outcome.unwrap_or_else(|_| retry(&config, mail, "the mail server did not finish in time".into()))
+                    }
                     () = async { drop(shutdown.wait_for(|stopping| *stopping).await) } => {
                         let unsent: Vec<String> = claimed[i..].iter().map(|m| m.id.clone()).collect();
                         if let Err(err) = store.release_mail(&unsent).await {
