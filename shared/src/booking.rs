@@ -13,7 +13,8 @@ pub struct CustomerInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     /// The customer's IANA timezone (e.g. `Europe/Berlin`), for the times in their mails;
-    /// without it the org's timezone is used. The widget sends the browser's.
+    /// without it the org's timezone is used. The widget sends the zone its page shows
+    /// times in (the browser's unless the customer switched).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(example = "Europe/Berlin"))]
     pub timezone: Option<String>,

@@ -91,8 +91,7 @@ pub fn confirmation(b: Booking, zone: String, with: String, slug: &str) -> impl 
         view! {
             <p class="links">
                 <a href=href data-testid="manage-link">"Cancel or reschedule this booking"</a>
-                " · "
-                <a href=ics download="booking.ics" data-testid="calendar-link">"Add to calendar"</a>
+                <a href=ics data-testid="calendar-link">"Add to calendar"</a>
             </p>
         }
     });

@@ -96,9 +96,8 @@ impl Flow {
                             name: form.name.trim().to_owned(),
                             email: Some(form.email.trim().to_owned()).filter(|e| !e.is_empty()),
                             phone: Some(form.phone.trim().to_owned()).filter(|p| !p.is_empty()),
-                            // For the times in the customer's mails.
-                            timezone: Some(clock::browser_timezone())
-                                .filter(|tz| tz.contains('/') && tz != "Etc/Unknown"),
+                            // The mails show times in the zone the page showed them in.
+                            timezone: Some(self.choice.tz.get_untracked()),
                         },
                         notes: Some(form.notes.trim().to_owned()).filter(|n| !n.is_empty()),
                     };
