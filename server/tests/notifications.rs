@@ -136,6 +136,7 @@ async fn booking_moving_and_cancelling_mail_the_customer_and_the_practitioner(ba
         let (method, cal) = invitation(mail);
         assert_eq!(method, "REQUEST");
         assert_eq!(cal.get("METHOD"), Some("REQUEST"));
+        assert_eq!((cal.get("VERSION"), cal.get("PRODID")), (Some("2.0"), Some("-//Cadence//Bookings//EN")));
         assert_eq!(cal.event(0, "UID"), Some(uid.as_str()));
         assert_eq!(cal.event(0, "SEQUENCE"), Some("0"));
         assert_eq!(cal.event(0, "DTSTART"), Some(utc(first).as_str()));

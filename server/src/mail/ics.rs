@@ -19,6 +19,16 @@ pub struct BookingEvent<'a> {
     pub cancelled: bool,
 }
 
+/// An empty calendar object that names Cadence as its producer, with `METHOD:method`.
+fn calendar(method: &str) -> Calendar {
+    let mut cal = Calendar::empty();
+    cal.append_property(("VERSION", "2.0"))
+        .append_property(("PRODID", "-//Cadence//Bookings//EN"))
+        .append_property(("CALSCALE", "GREGORIAN"))
+        .append_property(("METHOD", method));
+    cal
+}
+
 /// The event's UID: the booking id at the server's host, the same in every mail and feed.
 pub fn uid(booking_id: &str, host: &str) -> String {
     format!("{booking_id}@{host}")
@@ -57,16 +67,15 @@ pub fn invitation(
         att.add_parameter("PARTSTAT", "ACCEPTED");
     }
     ev.append_property(att);
-    let mut cal = Calendar::new();
-    cal.append_property(("METHOD", if e.cancelled { "CANCEL" } else { "REQUEST" }));
+    let mut cal = calendar(if e.cancelled { "CANCEL" } else { "REQUEST" });
     cal.push(ev.done());
     cal.done().to_string()
 }
 
 /// A subscribable calendar of bookings (`METHOD:PUBLISH`), named `name`.
 pub fn feed(name: &str, events: &[BookingEvent<'_>], host: &str, now: DateTime<Utc>) -> String {
-    let mut cal = Calendar::new();
-    cal.name(name).append_property(("METHOD", "PUBLISH"));
+    let mut cal = calendar("PUBLISH");
+    cal.name(name);
     for e in events {
         cal.push(event(e, host, now).done());
     }
