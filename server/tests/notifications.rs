@@ -6,7 +6,7 @@
 //! practitioner's calendar feed. Each on SQLite and Postgres.
 
 use cadence_server::config::{Config, MailConfig, MailTransport};
-use cadence_server::testing::mail_sink::{Calendar, Mail, MailSink};
+use cadence_server::testing::mail_sink::{Calendar, Mail, MailSink, silent_smtp};
 use cadence_server::testing::{Backend, SeededOrg, TestApp, seed_org};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
@@ -376,15 +376,7 @@ async fn copy_booking(app: &TestApp, from: &str, id: &str, start: DateTime<Utc>)
 }
 
 async fn a_mail_server_that_stops_talking_costs_one_timeout_per_attempt(backend: Backend) {
-    // Accepts connections and never says a word: the SMTP client waits for its greeting.
-    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("smtp://{}", silent.local_addr().unwrap());
-    let held = tokio::spawn(async move {
-        let mut open = Vec::new();
-        while let Ok((stream, _)) = silent.accept().await {
-            open.push(stream);
-        }
-    });
+    let (url, held) = silent_smtp().await;
     let mut config = config(&url, StdDuration::from_millis(100));
     config.mail.timeout = StdDuration::from_millis(400);
     let app = TestApp::spawn_with(backend, config).await;

@@ -3,7 +3,7 @@
 //! confirmation there as an `.eml` file; SIGTERM while the mail server hangs exits at once
 //! and leaves the mails to the next process. Both backends.
 
-use cadence_server::testing::mail_sink::{MailSink, Received};
+use cadence_server::testing::mail_sink::{MailSink, Received, silent_smtp};
 use cadence_server::testing::{Backend, TestDb};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -95,15 +95,7 @@ async fn the_demo_writes_confirmations_into_its_mail_dir(backend: Backend) {
 
 async fn a_stop_does_not_wait_for_a_hanging_mail_server(backend: Backend) {
     let db = TestDb::create(backend).await;
-    // Accepts connections and never says a word: the SMTP client waits for its greeting.
-    let hanging = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let hanging_url = format!("smtp://{}", hanging.local_addr().unwrap());
-    let held = tokio::spawn(async move {
-        let mut open = Vec::new();
-        while let Ok((stream, _)) = hanging.accept().await {
-            open.push(stream);
-        }
-    });
+    let (hanging_url, held) = silent_smtp().await;
     let first = start_demo(&db.url, &["--smtp-url", &hanging_url, "--mail-poll-ms", "20"]).await;
     let (service, pairs) = bookable(&first, 1).await;
     book(&first, &service, &pairs[0].0, &pairs[0].1, 0).await;

@@ -39,14 +39,9 @@ pub fn calendar_response(body: String, filename: &str) -> Response {
         .into_response()
 }
 
-/// The host of event UIDs: the mail From's domain, as in the invitations mailed.
+/// The host of event UIDs, as in the invitations mailed.
 pub fn uid_host(state: &AppState) -> String {
-    state
-        .config
-        .mail
-        .from
-        .parse::<lettre::message::Mailbox>()
-        .map_or_else(|_| "cadence.invalid".to_owned(), |m| m.email.domain().to_owned())
+    crate::mail::uid_host(&state.config.mail.from)
 }
 
 /// A booking as an event of a calendar, named by service and customer (feeds) or service

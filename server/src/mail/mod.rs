@@ -13,6 +13,12 @@ pub fn check_mailbox(from: &str) -> anyhow::Result<Mailbox> {
     from.parse::<Mailbox>().map_err(|e| anyhow::anyhow!("{from:?} is not a mail address: {e}"))
 }
 
+/// The host part of event UIDs and Message-IDs: the domain of the mail From (every mail,
+/// feed and calendar file names a booking's event the same way).
+pub fn uid_host(from: &str) -> String {
+    from.parse::<Mailbox>().map_or_else(|_| "cadence.invalid".to_owned(), |m| m.email.domain().to_owned())
+}
+
 /// Checks an SMTP URL as [`worker`] will use it (scheme, host), without showing its
 /// password in the error.
 pub fn check_smtp_url(url: &str) -> anyhow::Result<()> {

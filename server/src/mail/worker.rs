@@ -90,7 +90,7 @@ pub fn start(
             tracing::error!("the mail From address is not valid; no mails are sent");
             return;
         };
-        let host = from.email.domain().to_owned();
+        let host = super::uid_host(&config.from);
         while !*shutdown.borrow() {
             let now = crate::clock::now();
             // The lock outlives an SMTP conversation's timeout: a live worker never loses it.

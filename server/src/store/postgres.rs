@@ -124,8 +124,18 @@ pub(super) fn instants(aggregated: Instants) -> Result<Vec<DateTime<Utc>>, Store
 const SKIP_LOCKED: &str = " FOR UPDATE OF d SKIP LOCKED";
 
 /// The messages of the JSON array `$1` (see `model::NewMail`) as rows.
-const MAIL_ROWS: &str = "(SELECT r.id, r.kind, r.audience, r.practitioner_id, r.details, to_timestamp(r.due) AS due_at \
-     FROM jsonb_to_recordset($1) AS r(id text, kind text, audience text, practitioner_id text, details jsonb, due bigint)) m";
+/// (A macro so the one-statement booking write can take them from its own parameter.)
+macro_rules! mail_rows {
+    ($param:literal) => {
+        concat!(
+            "(SELECT r.id, r.kind, r.audience, r.practitioner_id, r.details, to_timestamp(r.due) AS due_at \
+             FROM jsonb_to_recordset(",
+            $param,
+            ") AS r(id text, kind text, audience text, practitioner_id text, details jsonb, due bigint)) m"
+        )
+    };
+}
+const MAIL_ROWS: &str = mail_rows!("$1");
 
 pub struct PgStore {
     pool: PgPool,
@@ -189,7 +199,8 @@ impl PgStore {
 /// customer's id is only known inside the statement: the event payload and the stored
 /// response are serialised with `$17` in its place (`cus_pending_<booking id>`, which no
 /// request can know in advance) and `replace` puts the id in.
-const CREATE_BOOKING_SQL: &str = "WITH customer AS ( \
+const CREATE_BOOKING_SQL: &str = concat!(
+    "WITH customer AS ( \
         INSERT INTO customers (id, org_id, name, email, phone, created_at, updated_at) \
         VALUES ($16, $2, $9, $10, $11, $14, $14) \
         ON CONFLICT (org_id, email) WHERE email IS NOT NULL DO UPDATE SET \
@@ -205,8 +216,9 @@ const CREATE_BOOKING_SQL: &str = "WITH customer AS ( \
         INSERT INTO mail_outbox (id, org_id, booking_id, kind, audience, practitioner_id, sequence, details, \
         state, attempts, due_at, created_at) \
         SELECT m.id, $2, booking.id, m.kind, m.audience, m.practitioner_id, 0, m.details, 'pending', 0, \
-        to_timestamp(m.due), $14 FROM booking, jsonb_to_recordset($23) \
-        AS m(id text, kind text, audience text, practitioner_id text, details jsonb, due bigint)), \
+        m.due_at, $14 FROM booking, ",
+    mail_rows!("$23"),
+    "), \
     event AS ( \
         INSERT INTO webhook_events (id, org_id, type, booking_id, payload, created_at) \
         SELECT $15, $2, 'booking.created', booking.id, replace($18, $17, booking.customer_id)::jsonb, $14 \
@@ -223,7 +235,8 @@ const CREATE_BOOKING_SQL: &str = "WITH customer AS ( \
         UPDATE idempotency_keys SET state = 'done', response_status = 201, \
         response_body = replace($21, $17, booking.customer_id) \
         FROM booking WHERE scope = $19 AND key = $20) \
-    SELECT * FROM booking";
+    SELECT * FROM booking"
+);
 
 impl PgStore {
     /// A new booking: one statement ([`CREATE_BOOKING_SQL`]) when the customer has an

@@ -42,6 +42,20 @@ impl Handler for Collect {
     }
 }
 
+/// A mail server that accepts connections and never says a word (an SMTP client waits
+/// for its greeting): `smtp://127.0.0.1:PORT`, and the task holding it (abort to close).
+pub async fn silent_smtp() -> (String, tokio::task::JoinHandle<()>) {
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind a port");
+    let url = format!("smtp://{}", silent.local_addr().expect("addr"));
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((stream, _)) = silent.accept().await {
+            open.push(stream);
+        }
+    });
+    (url, held)
+}
+
 /// An SMTP server on `127.0.0.1`.
 pub struct MailSink {
     pub port: u16,
