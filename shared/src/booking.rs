@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// Who a booking is for, as given by the caller: a name and at least one of email or phone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct CustomerInput {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30,6 +31,7 @@ pub struct CreateBookingRequest {
     pub start: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub practitioner_id: Option<String>,
+    #[serde(deserialize_with = "crate::object::only")]
     pub customer: CustomerInput,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,

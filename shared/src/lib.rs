@@ -8,6 +8,7 @@ pub mod booking;
 pub mod catalog;
 pub mod error;
 pub mod instant;
+pub mod object;
 pub mod org;
 pub mod resources;
 pub mod schedule;

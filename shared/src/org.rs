@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// Look and feel of an org's booking page and widget.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct Branding {
     /// Brand colour as `#rrggbb`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

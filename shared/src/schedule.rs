@@ -87,6 +87,7 @@ impl utoipa::ToSchema for ClockTime {}
 /// A working interval `[start, end)` in local wall-clock time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct Interval {
     pub start: ClockTime,
     pub end: ClockTime,
@@ -145,6 +146,7 @@ impl WeeklyHours {
 /// A date with its own working intervals (an empty list is a day off).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct DateOverride {
     /// Local date in the practitioner's timezone.
     pub date: chrono::NaiveDate,
