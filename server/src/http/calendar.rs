@@ -83,7 +83,7 @@ async fn create_feed(
     Ok((StatusCode::CREATED, Json(CalendarFeed { url })))
 }
 
-#[utoipa::path(get, path = "/ical/{file}", tag = "public", params(("file" = String, Path, description = "`<secret>.ics`, from the calendar-feed URL")), responses((status = 200, content_type = "text/calendar", body = String, description = "The practitioner's confirmed bookings, 30 days back to a year ahead"), (status = 404, body = ErrorBody, description = "Unknown or replaced feed")))]
+#[utoipa::path(get, path = "/ical/{file}", tag = "public", params(("file" = String, Path, description = "`<secret>.ics`, from the calendar-feed URL")), responses((status = 200, content_type = "text/calendar", body = String, description = "The practitioner's confirmed bookings, 30 days back to a year ahead"), (status = 400, body = ErrorBody, description = "A path that is not text"), (status = 404, body = ErrorBody, description = "Unknown or replaced feed")))]
 async fn feed(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,

@@ -37,6 +37,7 @@ pub mod idempotency;
 mod lockout;
 mod manage;
 pub mod openapi;
+mod openapi_rules;
 mod pages;
 mod public;
 pub mod rate_limit;

@@ -121,16 +121,22 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(openapi_json))
 }
 
-static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> = LazyLock::new(|| super::api().split_for_parts().1);
+/// The generated document with the server's rules added (`openapi_rules`). Kept as JSON:
+/// utoipa's own `Link` would (de)serialise `operationRef` as `operation_ref`.
+static DOCUMENT: LazyLock<serde_json::Value> = LazyLock::new(|| {
+    let mut doc = serde_json::to_value(super::api().split_for_parts().1).expect("the document serialises");
+    super::openapi_rules::apply(&mut doc);
+    doc
+});
 
 /// The whole document.
-pub fn document() -> utoipa::openapi::OpenApi {
-    DOCUMENT.clone()
+pub fn document() -> &'static serde_json::Value {
+    &DOCUMENT
 }
 
 /// This document.
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "operations",
     responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json")))]
-async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+async fn openapi_json() -> Json<&'static serde_json::Value> {
     Json(document())
 }

@@ -43,7 +43,7 @@ async fn list_services(
     Ok(Json(page_by_id(all, |s: &Service| &s.id, q.limit, q.cursor.as_deref())?))
 }
 
-#[utoipa::path(post, path = "/api/v1/services", tag = "resources", security(("api_key" = [])), request_body = CreateServiceRequest, responses((status = 201, body = Service), OrgApiErrors))]
+#[utoipa::path(post, path = "/api/v1/services", tag = "resources", security(("api_key" = [])), request_body = CreateServiceRequest, responses((status = 201, body = Service), (status = 409, body = ErrorBody, description = "quota_exceeded: the org has its most services"), OrgApiErrors))]
 async fn create_service(
     State(state): State<AppState>,
     auth: Scoped<ServicesWrite>,
@@ -95,7 +95,7 @@ async fn list_practitioners(
     Ok(Json(page_by_id(all, |p: &Practitioner| &p.id, q.limit, q.cursor.as_deref())?))
 }
 
-#[utoipa::path(post, path = "/api/v1/practitioners", tag = "resources", security(("api_key" = [])), request_body = CreatePractitionerRequest, responses((status = 201, body = Practitioner), OrgApiErrors))]
+#[utoipa::path(post, path = "/api/v1/practitioners", tag = "resources", security(("api_key" = [])), request_body = CreatePractitionerRequest, responses((status = 201, body = Practitioner), (status = 409, body = ErrorBody, description = "quota_exceeded: the org has its most practitioners"), OrgApiErrors))]
 async fn create_practitioner(
     State(state): State<AppState>,
     auth: Scoped<PractitionersWrite>,

@@ -10,7 +10,7 @@ use crate::http::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use cadence_shared::{CreateWebhookRequest, Page, WebhookAttempt, WebhookEndpoint};
+use cadence_shared::{CreateWebhookRequest, ErrorBody, Page, WebhookAttempt, WebhookEndpoint};
 use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -38,7 +38,7 @@ async fn list(
 
 /// Returns the endpoint with its signing `secret`, the only time it is shown.
 #[utoipa::path(post, path = "/api/v1/webhooks", tag = "webhooks", security(("api_key" = [])),
-    request_body = CreateWebhookRequest, responses((status = 201, body = WebhookEndpoint), OrgApiErrors))]
+    request_body = CreateWebhookRequest, responses((status = 201, body = WebhookEndpoint), (status = 409, body = ErrorBody, description = "quota_exceeded: the org has its most endpoints"), OrgApiErrors))]
 async fn create(
     State(state): State<AppState>,
     auth: Scoped<WebhooksManage>,
