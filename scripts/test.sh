@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test of the repository, as CI does (.ci/run calls this):
 # formatting, lints (host and wasm32), the widget build, then unit, HTTP, storage and
-# end-to-end tests, each storage/HTTP test on SQLite and on Postgres.
+# end-to-end tests, each storage/HTTP test on SQLite and on Postgres, and schemathesis
+# against the OpenAPI document on both backends (scripts/schemathesis.sh).
 # Postgres must answer at CADENCE_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,6 +48,15 @@ set +e
 cargo test --workspace --exclude cadence-widget 2>&1 | tee -a "$log"
 status=${PIPESTATUS[0]}
 set -e
-# One closing line over every test binary.
+
+step "openapi (schemathesis, both backends)"
+set +e
+bash scripts/schemathesis.sh 2>&1 | tee -a "$log"
+st_status=${PIPESTATUS[0]}
+set -e
+
+# One closing line over every test binary, and schemathesis's own summaries.
+grep '^\[schemathesis\] .*: =' "$log" || true
 awk '/^test result:/ { p += $4; f += $6 } END { printf "\ntests: %d passed, %d failed\n", p, f }' "$log"
-exit "$status"
+[ "$status" -eq 0 ] || exit "$status"
+exit "$st_status"
