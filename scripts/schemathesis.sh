@@ -16,7 +16,8 @@ export PATH="$HOME/.cargo/bin:$PATH"
 SCHEMATHESIS_VERSION=4.32.5
 EXAMPLES="${SCHEMATHESIS_EXAMPLES:-30}"
 pg_url="${CADENCE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
-venv="$PWD/target/venv-schemathesis"
+target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
+venv="$target_dir/venv-schemathesis"
 say() { printf '[schemathesis] %s\n' "$*"; }
 
 if [ "$("$venv/bin/schemathesis" --version 2>/dev/null | awk '{print $NF}')" != "$SCHEMATHESIS_VERSION" ]; then
@@ -26,7 +27,7 @@ if [ "$("$venv/bin/schemathesis" --version 2>/dev/null | awk '{print $NF}')" != 
 fi
 
 cargo build --quiet -p cadence-server --bin cadence
-bin="$PWD/target/debug/cadence"
+bin="$target_dir/debug/cadence"
 
 work=$(mktemp -d)
 server_pid=""
