@@ -1,4 +1,4 @@
-//! The `cadence` command line: `serve`, `migrate`, `create-org`, `create-key`.
+//! The `cadence` command line: `serve`, `migrate`, `create-org`, `create-key`, `openapi`.
 //! Every flag also reads an environment variable of the same meaning.
 
 use crate::app;
@@ -34,6 +34,9 @@ enum Command {
     CreateOrg(CreateOrgArgs),
     /// Create an API key for an org and print it (shown once).
     CreateKey(CreateKeyArgs),
+    /// Print the OpenAPI document (as served at /api/v1/openapi.json) and exit; the SDKs'
+    /// types are generated from it.
+    Openapi,
 }
 
 #[derive(Args)]
@@ -210,6 +213,10 @@ fn init_tracing() {
 async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(args) => serve(args).await,
+        Command::Openapi => {
+            println!("{}", serde_json::to_string_pretty(crate::http::openapi::document())?);
+            Ok(())
+        }
         Command::Migrate(db) => {
             store::connect(&db.database_url).await?;
             println!("migrations applied");

@@ -61,7 +61,7 @@ impl AvailabilityQuery {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/availability", tag = "bookings", security(("api_key" = [])), params(AvailabilityQuery), responses((status = 200, body = AvailabilityResponse, description = "Open slots, ordered by start (scope bookings:read)"), OrgApiErrors))]
+#[utoipa::path(get, path = "/api/v1/availability", operation_id = "get_availability", tag = "bookings", security(("api_key" = [])), params(AvailabilityQuery), responses((status = 200, body = AvailabilityResponse, description = "Open slots, ordered by start (scope bookings:read)"), OrgApiErrors))]
 async fn availability(
     State(state): State<AppState>,
     auth: Scoped<BookingsRead>,
@@ -71,7 +71,7 @@ async fn availability(
     Ok(Json(res))
 }
 
-#[utoipa::path(post, path = "/api/v1/bookings", tag = "bookings", security(("api_key" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Makes the POST safe to retry: same key and body replay the first response (24 h).")), request_body = CreateBookingRequest, responses((status = 201, body = Booking, description = "Created (scope bookings:write)"), (status = 200, body = Booking, description = "Idempotent replay"), OrgApiErrors, WriteErrors))]
+#[utoipa::path(post, path = "/api/v1/bookings", operation_id = "create_booking", tag = "bookings", security(("api_key" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Makes the POST safe to retry: same key and body replay the first response (24 h).")), request_body = CreateBookingRequest, responses((status = 201, body = Booking, description = "Created (scope bookings:write)"), (status = 200, body = Booking, description = "Idempotent replay"), OrgApiErrors, WriteErrors))]
 async fn create(
     State(state): State<AppState>,
     auth: Scoped<BookingsWrite>,
@@ -88,7 +88,7 @@ async fn create(
     Ok(outcome.into_response(StatusCode::CREATED))
 }
 
-#[utoipa::path(get, path = "/api/v1/bookings/{id}", tag = "bookings", security(("api_key" = [])), params(("id" = String, Path, description = "Booking id")), responses((status = 200, body = Booking), OrgApiErrors))]
+#[utoipa::path(get, path = "/api/v1/bookings/{id}", operation_id = "get_booking", tag = "bookings", security(("api_key" = [])), params(("id" = String, Path, description = "Booking id")), responses((status = 200, body = Booking), OrgApiErrors))]
 async fn show(
     State(state): State<AppState>,
     auth: Scoped<BookingsRead>,
@@ -99,7 +99,7 @@ async fn show(
     Ok(Json(Booking::from(&booking)))
 }
 
-#[utoipa::path(post, path = "/api/v1/bookings/{id}/reschedule", tag = "bookings", security(("api_key" = [])), params(("id" = String, Path, description = "Booking id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes the POST safe to retry: same key and body replay the first response (24 h).")), request_body = RescheduleRequest, responses((status = 200, body = Booking), OrgApiErrors, WriteErrors))]
+#[utoipa::path(post, path = "/api/v1/bookings/{id}/reschedule", operation_id = "reschedule_booking", tag = "bookings", security(("api_key" = [])), params(("id" = String, Path, description = "Booking id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes the POST safe to retry: same key and body replay the first response (24 h).")), request_body = RescheduleRequest, responses((status = 200, body = Booking), OrgApiErrors, WriteErrors))]
 async fn reschedule(
     State(state): State<AppState>,
     auth: Scoped<BookingsWrite>,
@@ -118,7 +118,7 @@ async fn reschedule(
     Ok(outcome.into_response(StatusCode::OK))
 }
 
-#[utoipa::path(post, path = "/api/v1/bookings/{id}/cancel", tag = "bookings", security(("api_key" = [])), params(("id" = String, Path, description = "Booking id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes the POST safe to retry: same key and body replay the first response (24 h).")), request_body(content = Option<CancelRequest>, description = "Optional; an empty body is fine"), responses((status = 200, body = Booking, description = "Cancelled (or already cancelled, unchanged)"), OrgApiErrors, WriteErrors))]
+#[utoipa::path(post, path = "/api/v1/bookings/{id}/cancel", operation_id = "cancel_booking", tag = "bookings", security(("api_key" = [])), params(("id" = String, Path, description = "Booking id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes the POST safe to retry: same key and body replay the first response (24 h).")), request_body(content = Option<CancelRequest>, description = "Optional; an empty body is fine"), responses((status = 200, body = Booking, description = "Cancelled (or already cancelled, unchanged)"), OrgApiErrors, WriteErrors))]
 async fn cancel(
     State(state): State<AppState>,
     auth: Scoped<BookingsWrite>,
@@ -153,7 +153,7 @@ struct ListQuery {
 }
 
 /// Bookings ordered by start (the natural order of a calendar), then id.
-#[utoipa::path(get, path = "/api/v1/bookings", tag = "bookings", security(("api_key" = [])), params(ListQuery), responses((status = 200, body = Page<Booking>, description = "By start time, then id"), OrgApiErrors))]
+#[utoipa::path(get, path = "/api/v1/bookings", operation_id = "list_bookings", tag = "bookings", security(("api_key" = [])), params(ListQuery), responses((status = 200, body = Page<Booking>, description = "By start time, then id"), OrgApiErrors))]
 async fn list(
     State(state): State<AppState>,
     auth: Scoped<BookingsRead>,

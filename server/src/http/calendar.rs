@@ -63,7 +63,7 @@ pub fn service_name<'a>(catalogue: &'a Catalogue, id: &str) -> &'a str {
     catalogue.services.iter().find(|s| s.id == id).map_or("Appointment", |s| &s.name)
 }
 
-#[utoipa::path(post, path = "/api/v1/practitioners/{id}/calendar-feed", tag = "resources", security(("api_key" = [])), params(("id" = String, Path, description = "Practitioner id")), responses((status = 201, body = CalendarFeed, description = "A new secret feed URL; the previous one stops working"), OrgApiErrors))]
+#[utoipa::path(post, path = "/api/v1/practitioners/{id}/calendar-feed", operation_id = "rotate_calendar_feed", tag = "resources", security(("api_key" = [])), params(("id" = String, Path, description = "Practitioner id")), responses((status = 201, body = CalendarFeed, description = "A new secret feed URL; the previous one stops working"), OrgApiErrors))]
 async fn create_feed(
     State(state): State<AppState>,
     auth: Scoped<PractitionersWrite>,
@@ -83,7 +83,7 @@ async fn create_feed(
     Ok((StatusCode::CREATED, Json(CalendarFeed { url })))
 }
 
-#[utoipa::path(get, path = "/ical/{file}", tag = "public", params(("file" = String, Path, description = "`<secret>.ics`, from the calendar-feed URL")), responses((status = 200, content_type = "text/calendar", body = String, description = "The practitioner's confirmed bookings, 30 days back to a year ahead"), (status = 400, body = ErrorBody, description = "A path that is not text"), (status = 404, body = ErrorBody, description = "Unknown or replaced feed")))]
+#[utoipa::path(get, path = "/ical/{file}", operation_id = "calendar_feed", tag = "public", params(("file" = String, Path, description = "`<secret>.ics`, from the calendar-feed URL")), responses((status = 200, content_type = "text/calendar", body = String, description = "The practitioner's confirmed bookings, 30 days back to a year ahead"), (status = 400, body = ErrorBody, description = "A path that is not text"), (status = 404, body = ErrorBody, description = "Unknown or replaced feed")))]
 async fn feed(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,

@@ -61,7 +61,7 @@ async fn authorised(
     Ok((booking, org))
 }
 
-#[utoipa::path(get, path = "/api/v1/public/bookings/{id}", tag = "public", params(("id" = String, Path, description = "Booking id"), TokenQuery), responses((status = 200, body = Booking), PublicErrors))]
+#[utoipa::path(get, path = "/api/v1/public/bookings/{id}", operation_id = "public_get_booking", tag = "public", params(("id" = String, Path, description = "Booking id"), TokenQuery), responses((status = 200, body = Booking), PublicErrors))]
 async fn show(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -72,7 +72,7 @@ async fn show(
     Ok(Json(Booking::from(&booking)))
 }
 
-#[utoipa::path(post, path = "/api/v1/public/bookings/{id}/cancel", tag = "public", params(("id" = String, Path, description = "Booking id"), TokenQuery, ("Idempotency-Key" = Option<String>, Header, description = "Makes the POST safe to retry: same key and body replay the first response (24 h).")), request_body(content = Option<CancelRequest>, description = "Optional"), responses((status = 200, body = Booking), PublicErrors, WriteErrors))]
+#[utoipa::path(post, path = "/api/v1/public/bookings/{id}/cancel", operation_id = "public_cancel_booking", tag = "public", params(("id" = String, Path, description = "Booking id"), TokenQuery, ("Idempotency-Key" = Option<String>, Header, description = "Makes the POST safe to retry: same key and body replay the first response (24 h).")), request_body(content = Option<CancelRequest>, description = "Optional"), responses((status = 200, body = Booking), PublicErrors, WriteErrors))]
 async fn cancel(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -95,7 +95,7 @@ async fn cancel(
     Ok(outcome.into_response(StatusCode::OK))
 }
 
-#[utoipa::path(post, path = "/api/v1/public/bookings/{id}/reschedule", tag = "public", params(("id" = String, Path, description = "Booking id"), TokenQuery, ("Idempotency-Key" = Option<String>, Header, description = "Makes the POST safe to retry: same key and body replay the first response (24 h).")), request_body = RescheduleRequest, responses((status = 200, body = Booking), PublicErrors, WriteErrors))]
+#[utoipa::path(post, path = "/api/v1/public/bookings/{id}/reschedule", operation_id = "public_reschedule_booking", tag = "public", params(("id" = String, Path, description = "Booking id"), TokenQuery, ("Idempotency-Key" = Option<String>, Header, description = "Makes the POST safe to retry: same key and body replay the first response (24 h).")), request_body = RescheduleRequest, responses((status = 200, body = Booking), PublicErrors, WriteErrors))]
 async fn reschedule(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -117,7 +117,7 @@ async fn reschedule(
     Ok(outcome.into_response(StatusCode::OK))
 }
 
-#[utoipa::path(get, path = "/api/v1/public/bookings/{id}/calendar.ics", tag = "public", params(("id" = String, Path, description = "Booking id"), TokenQuery), responses((status = 200, content_type = "text/calendar", body = String, description = "The booking as one calendar event (cancelled ones with STATUS:CANCELLED)"), PublicErrors))]
+#[utoipa::path(get, path = "/api/v1/public/bookings/{id}/calendar.ics", operation_id = "public_booking_calendar", tag = "public", params(("id" = String, Path, description = "Booking id"), TokenQuery), responses((status = 200, content_type = "text/calendar", body = String, description = "The booking as one calendar event (cancelled ones with STATUS:CANCELLED)"), PublicErrors))]
 async fn calendar(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,

@@ -42,7 +42,7 @@ async fn org(state: &AppState, caller: &Caller, slug: &str) -> Result<Org, ApiEr
 }
 
 /// `GET /api/v1/public/orgs/{slug}`: the org's public face.
-#[utoipa::path(get, path = "/api/v1/public/orgs/{slug}", tag = "public", params(("slug" = String, Path, description = "Org slug")), responses((status = 200, body = PublicOrg), PublicErrors))]
+#[utoipa::path(get, path = "/api/v1/public/orgs/{slug}", operation_id = "public_get_org", tag = "public", params(("slug" = String, Path, description = "Org slug")), responses((status = 200, body = PublicOrg), PublicErrors))]
 async fn get_org(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -53,7 +53,7 @@ async fn get_org(
 }
 
 /// Active services with their active practitioners (one page; an org has few).
-#[utoipa::path(get, path = "/api/v1/public/orgs/{slug}/services", tag = "public", params(("slug" = String, Path, description = "Org slug")), responses((status = 200, body = Page<PublicService>, description = "Active services"), PublicErrors))]
+#[utoipa::path(get, path = "/api/v1/public/orgs/{slug}/services", operation_id = "public_list_services", tag = "public", params(("slug" = String, Path, description = "Org slug")), responses((status = 200, body = Page<PublicService>, description = "Active services"), PublicErrors))]
 async fn services(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -72,7 +72,7 @@ struct PractitionerQuery {
 }
 
 /// Active practitioners, optionally only those offering `service_id`.
-#[utoipa::path(get, path = "/api/v1/public/orgs/{slug}/practitioners", tag = "public", params(("slug" = String, Path, description = "Org slug"), PractitionerQuery), responses((status = 200, body = Page<PublicPractitioner>, description = "Active practitioners"), PublicErrors))]
+#[utoipa::path(get, path = "/api/v1/public/orgs/{slug}/practitioners", operation_id = "public_list_practitioners", tag = "public", params(("slug" = String, Path, description = "Org slug"), PractitionerQuery), responses((status = 200, body = Page<PublicPractitioner>, description = "Active practitioners"), PublicErrors))]
 async fn practitioners(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -86,7 +86,7 @@ async fn practitioners(
     Ok(Json(Page { data, has_more: false, next_cursor: None }))
 }
 
-#[utoipa::path(get, path = "/api/v1/public/orgs/{slug}/availability", tag = "public", params(("slug" = String, Path, description = "Org slug"), AvailabilityQuery), responses((status = 200, body = AvailabilityResponse), PublicErrors))]
+#[utoipa::path(get, path = "/api/v1/public/orgs/{slug}/availability", operation_id = "public_get_availability", tag = "public", params(("slug" = String, Path, description = "Org slug"), AvailabilityQuery), responses((status = 200, body = AvailabilityResponse), PublicErrors))]
 async fn availability(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,
@@ -101,7 +101,7 @@ async fn availability(
 /// `POST /api/v1/public/orgs/{slug}/bookings`: the response carries the booking's manage
 /// token. A replay (same Idempotency-Key and body) issues a fresh manage token, since only
 /// hashes are stored; the earlier one stops working.
-#[utoipa::path(post, path = "/api/v1/public/orgs/{slug}/bookings", tag = "public", params(("slug" = String, Path, description = "Org slug"), ("Idempotency-Key" = Option<String>, Header, description = "Makes the POST safe to retry: same key and body replay the first response (24 h).")), request_body = CreateBookingRequest, responses((status = 201, body = Booking, description = "Created; carries the manage_token once"), (status = 200, body = Booking, description = "Idempotent replay, with a fresh manage_token"), PublicErrors, WriteErrors))]
+#[utoipa::path(post, path = "/api/v1/public/orgs/{slug}/bookings", operation_id = "public_create_booking", tag = "public", params(("slug" = String, Path, description = "Org slug"), ("Idempotency-Key" = Option<String>, Header, description = "Makes the POST safe to retry: same key and body replay the first response (24 h).")), request_body = CreateBookingRequest, responses((status = 201, body = Booking, description = "Created; carries the manage_token once"), (status = 200, body = Booking, description = "Idempotent replay, with a fresh manage_token"), PublicErrors, WriteErrors))]
 async fn create_booking(
     State(state): State<AppState>,
     Extension(caller): Extension<Caller>,

@@ -24,7 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Newest first.
-#[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks", security(("api_key" = [])), params(PageQuery),
+#[utoipa::path(get, path = "/api/v1/webhooks", operation_id = "list_webhooks", tag = "webhooks", security(("api_key" = [])), params(PageQuery),
     responses((status = 200, body = Page<WebhookEndpoint>), OrgApiErrors))]
 async fn list(
     State(state): State<AppState>,
@@ -37,7 +37,7 @@ async fn list(
 }
 
 /// Returns the endpoint with its signing `secret`, the only time it is shown.
-#[utoipa::path(post, path = "/api/v1/webhooks", tag = "webhooks", security(("api_key" = [])),
+#[utoipa::path(post, path = "/api/v1/webhooks", operation_id = "create_webhook", tag = "webhooks", security(("api_key" = [])),
     request_body = CreateWebhookRequest, responses((status = 201, body = WebhookEndpoint), (status = 409, body = ErrorBody, description = "quota_exceeded: the org has its most endpoints"), OrgApiErrors))]
 async fn create(
     State(state): State<AppState>,
@@ -53,7 +53,7 @@ async fn create(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/webhooks/{id}", tag = "webhooks", security(("api_key" = [])),
+#[utoipa::path(get, path = "/api/v1/webhooks/{id}", operation_id = "get_webhook", tag = "webhooks", security(("api_key" = [])),
     params(("id" = String, Path, description = "Endpoint id")), responses((status = 200, body = WebhookEndpoint), OrgApiErrors))]
 async fn show(
     State(state): State<AppState>,
@@ -69,7 +69,7 @@ async fn show(
 }
 
 /// Deletes the endpoint; its pending deliveries are dropped.
-#[utoipa::path(delete, path = "/api/v1/webhooks/{id}", tag = "webhooks", security(("api_key" = [])),
+#[utoipa::path(delete, path = "/api/v1/webhooks/{id}", operation_id = "delete_webhook", tag = "webhooks", security(("api_key" = [])),
     params(("id" = String, Path, description = "Endpoint id")), responses((status = 204, description = "Deleted"), OrgApiErrors))]
 async fn remove(
     State(state): State<AppState>,
@@ -81,7 +81,7 @@ async fn remove(
 }
 
 /// Recent delivery attempts, newest first (at most `limit`, default 20, max 100).
-#[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries", tag = "webhooks", security(("api_key" = [])),
+#[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries", operation_id = "list_webhook_deliveries", tag = "webhooks", security(("api_key" = [])),
     params(("id" = String, Path, description = "Endpoint id"), PageQuery),
     responses((status = 200, body = Page<WebhookAttempt>), OrgApiErrors))]
 async fn deliveries(
@@ -112,7 +112,7 @@ struct TestEvent {
 }
 
 /// Queues a `webhook.test` event for this endpoint; see its deliveries for the outcome.
-#[utoipa::path(post, path = "/api/v1/webhooks/{id}/test", tag = "webhooks", security(("api_key" = [])),
+#[utoipa::path(post, path = "/api/v1/webhooks/{id}/test", operation_id = "test_webhook", tag = "webhooks", security(("api_key" = [])),
     params(("id" = String, Path, description = "Endpoint id")), responses((status = 202, body = TestEvent), OrgApiErrors))]
 async fn send_test(
     State(state): State<AppState>,
