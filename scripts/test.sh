@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every check and test of the repository, as CI does (.ci/run calls this):
 # formatting, lints (host and wasm32), the widget build, then unit, HTTP, storage and
-# end-to-end tests, each storage/HTTP test on SQLite and on Postgres, and schemathesis
-# against the OpenAPI document on both backends (scripts/schemathesis.sh).
+# end-to-end tests, each storage/HTTP test on SQLite and on Postgres, schemathesis against
+# the OpenAPI document on both backends (scripts/schemathesis.sh), and both SDKs, packed and
+# installed into fresh projects, against the real server on both backends
+# (scripts/sdk-test.sh, which first checks that their generated types are current).
 # Postgres must answer at CADENCE_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,8 +57,15 @@ bash scripts/schemathesis.sh 2>&1 | tee -a "$log"
 st_status=${PIPESTATUS[0]}
 set -e
 
-# One closing line over every test binary, and schemathesis's own summaries.
-grep '^\[schemathesis\] .*: =' "$log" || true
+step "sdks (typescript and python, both backends)"
+set +e
+bash scripts/sdk-test.sh 2>&1 | tee -a "$log"
+sdk_status=${PIPESTATUS[0]}
+set -e
+
+# One closing line over every test binary, and the summaries of schemathesis and the SDKs.
+grep -E '^\[schemathesis\] .*: =|^\[sdk\] (typescript|python) ' "$log" || true
 awk '/^test result:/ { p += $4; f += $6 } END { printf "\ntests: %d passed, %d failed\n", p, f }' "$log"
 [ "$status" -eq 0 ] || exit "$status"
-exit "$st_status"
+[ "$st_status" -eq 0 ] || exit "$st_status"
+exit "$sdk_status"

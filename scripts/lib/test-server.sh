@@ -28,10 +28,11 @@ start_server() {
   esac
   port=$(free_port)
   base="http://127.0.0.1:$port"
-  # Limits far above what the tests send: the rate limiters are tested elsewhere. Webhooks
-  # may go to this machine (the receivers of the tests), polled often.
+  # Limits far above what the tests send (ORG_RATE_LIMIT lowers the org API's, per minute,
+  # for a test of the limit itself). Webhooks may go to this machine (the receivers of the
+  # tests), polled often (WEBHOOK_POLL_MS).
   "$target_dir/debug/cadence" serve --addr "127.0.0.1:$port" --database-url "$db_url" --widget-dir "$work" \
-    --public-rate-limit 1000000 --booking-rate-limit 1000000 --org-rate-limit 1000000 \
+    --public-rate-limit 1000000 --booking-rate-limit 1000000 --org-rate-limit "${ORG_RATE_LIMIT:-1000000}" \
     --login-failure-limit 1000000 --webhook-allow-private --webhook-poll-ms "${WEBHOOK_POLL_MS:-200}" \
     >"$work/$name-$backend.log" 2>&1 &
   server_pid=$!
