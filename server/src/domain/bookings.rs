@@ -11,7 +11,7 @@ use crate::domain::DomainError;
 use crate::domain::input;
 use crate::domain::notify::{self, Notify, Placed};
 use crate::domain::scheduling::{Offer, Surface, find_service};
-use crate::model::{BookingMove, BookingRecord, CancelledBy, NewBooking, Org, PractitionerLoad};
+use crate::model::{BookingMove, BookingRecord, CancelledBy, NewBooking, Org, least_loaded};
 use crate::store::{IdempotencyRef, Store, StoreError};
 use cadence_shared::{CreateBookingRequest, RescheduleRequest};
 use chrono::{DateTime, Utc};
@@ -83,44 +83,35 @@ pub async fn create(
     let notes = input::text("notes", req.notes.as_deref(), 2000)?;
     let offer = Offer::load(store, org, service, req.practitioner_id.as_deref(), surface).await?;
     let now = crate::clock::now();
-    let candidates = match offer.check(store, start, now, None).await? {
-        (StartCheck::NotASlot, _) => return Err(slot_not_open()),
-        (StartCheck::Taken, _) => return Err(slot_taken()),
-        (StartCheck::Open(free), loads) => by_load(&offer, free, start, &loads),
-    };
+    let candidates = offer.candidates(start, now);
+    let Some(first) = candidates.first() else { return Err(slot_not_open()) };
     let manage_token = (surface == Surface::Public).then(crate::keys::random_token);
     let blocked = blocked_range(&offer.rules, start);
-    let id = crate::ids::new_id("bk");
-    for practitioner_id in candidates {
-        let placed = Placed { practitioner_id: &practitioner_id, start, end: start + offer.rules.duration };
-        let reminder = offer.service.reminder_minutes_before;
-        let mail = notify::created(notify, &placed, customer.email.is_some(), reminder, now);
-        let booking = NewBooking {
-            id: id.clone(),
-            org_id: org.id.clone(),
-            service_id: offer.service.id.clone(),
-            practitioner_id,
-            start,
-            end: start + offer.rules.duration,
-            blocked_start: blocked.start,
-            blocked_end: blocked.end,
-            customer_name: customer.name.clone(),
-            customer_email: customer.email.clone(),
-            customer_phone: customer.phone.clone(),
-            notes: notes.clone(),
-            manage_token_hash: manage_token.as_deref().map(crate::keys::hash_secret),
-            customer_timezone: customer.timezone.clone(),
-            now,
-            mail,
-        };
-        match store.create_booking(&booking, idem).await {
-            Ok(booking) => return Ok(Created { booking, manage_token }),
-            // A concurrent booking took this practitioner first: try the next free one.
-            Err(StoreError::Overlap) => continue,
-            Err(other) => return Err(refused(other)),
-        }
-    }
-    Err(slot_taken())
+    let end = start + offer.rules.duration;
+    // Written for the first candidate; the store puts in whoever takes the booking.
+    let placed = Placed { practitioner_id: &first.practitioner_id, start, end };
+    let reminder = offer.service.reminder_minutes_before;
+    let mail = notify::created(notify, &placed, customer.email.is_some(), reminder, now);
+    let booking = NewBooking {
+        id: crate::ids::new_id("bk"),
+        org_id: org.id.clone(),
+        service_id: offer.service.id.clone(),
+        practitioner_id: first.practitioner_id.clone(),
+        start,
+        end,
+        blocked_start: blocked.start,
+        blocked_end: blocked.end,
+        customer_name: customer.name,
+        customer_email: customer.email,
+        customer_phone: customer.phone,
+        notes,
+        manage_token_hash: manage_token.as_deref().map(crate::keys::hash_secret),
+        customer_timezone: customer.timezone,
+        now,
+        mail,
+    };
+    let booking = store.book_first_free(&booking, &candidates, idem).await.map_err(refused)?;
+    Ok(Created { booking, manage_token })
 }
 
 /// Moves a confirmed booking. Its own current time does not block the new one. Without
@@ -148,7 +139,10 @@ pub async fn reschedule(
     let mut candidates = match offer.check(store, start, now, Some(&current.id)).await? {
         (StartCheck::NotASlot, _) => return Err(slot_not_open()),
         (StartCheck::Taken, _) => return Err(slot_taken()),
-        (StartCheck::Open(free), loads) => by_load(&offer, free, start, &loads),
+        (StartCheck::Open(free), loads) => {
+            let free = free.into_iter().map(|id| offer.candidate(id, start)).collect();
+            least_loaded(free, &loads).into_iter().map(|c| c.practitioner_id).collect::<Vec<_>>()
+        }
     };
     if let Some(i) = candidates.iter().position(|p| *p == current.practitioner_id) {
         let same = candidates.remove(i);
@@ -200,25 +194,4 @@ pub async fn cancel(
         mail = notify::cancelled(notify, &current, by, reason.as_deref(), now);
     }
     store.cancel_booking(&org.id, booking_id, reason.as_deref(), now, &mail, idem).await.map_err(refused)
-}
-
-/// Free practitioners, least loaded first.
-fn by_load(
-    offer: &Offer,
-    mut free: Vec<String>,
-    start: DateTime<Utc>,
-    loads: &[PractitionerLoad],
-) -> Vec<String> {
-    free.sort_by_cached_key(|id| {
-        let load = loads.iter().find(|l| l.practitioner_id == *id);
-        let tz = offer.timezone_of(id).unwrap_or(chrono_tz::UTC);
-        (same_day_count(load, start, tz), load.and_then(|l| l.last_booked_at), id.clone())
-    });
-    free
-}
-
-/// Confirmed bookings of a practitioner on the local day of `start`.
-fn same_day_count(load: Option<&PractitionerLoad>, start: DateTime<Utc>, tz: chrono_tz::Tz) -> usize {
-    let day = start.with_timezone(&tz).date_naive();
-    load.map_or(0, |l| l.nearby_starts.iter().filter(|s| s.with_timezone(&tz).date_naive() == day).count())
 }

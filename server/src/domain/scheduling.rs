@@ -4,10 +4,10 @@
 
 use crate::availability::{self, Busy, Calendar, Schedule, ServiceRules, StartCheck};
 use crate::domain::DomainError;
-use crate::model::{Org, PractitionerLoad, PractitionerRecord, ServiceRecord};
+use crate::model::{Candidate, Org, PractitionerLoad, PractitionerRecord, ServiceRecord};
 use crate::store::Store;
 use cadence_shared::Slot;
-use chrono::{DateTime, Duration, Timelike, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use std::collections::HashMap;
 
@@ -138,6 +138,24 @@ impl Offer {
         Ok((availability::check_start(&self.rules, &calendars(&self.schedules, &busy), start, now), loads))
     }
 
+    /// Who could take a booking at `start`: the practitioners for whom it is a slot
+    /// (bookings aside; the store checks who is free as it writes), each with the local day
+    /// of `start` in their timezone. Empty when `start` is no slot at all.
+    pub fn candidates(&self, start: DateTime<Utc>, now: DateTime<Utc>) -> Vec<Candidate> {
+        let no_bookings = HashMap::new();
+        let free_of_bookings = calendars(&self.schedules, &no_bookings);
+        match availability::check_start(&self.rules, &free_of_bookings, start, now) {
+            StartCheck::Open(ids) => ids.into_iter().map(|id| self.candidate(id, start)).collect(),
+            StartCheck::NotASlot | StartCheck::Taken => Vec::new(),
+        }
+    }
+
+    /// A practitioner of this offer as a candidate for a booking at `start`.
+    pub fn candidate(&self, practitioner_id: String, start: DateTime<Utc>) -> Candidate {
+        let tz = self.timezone_of(&practitioner_id).unwrap_or(chrono_tz::UTC);
+        Candidate { practitioner_id, day: local_day(start, tz) }
+    }
+
     /// The ids of the practitioners this offer was loaded with.
     fn practitioner_ids(&self) -> Vec<String> {
         self.schedules.iter().map(|s| s.practitioner_id.clone()).collect()
@@ -186,6 +204,23 @@ fn local_day_window(at: DateTime<Utc>, tz: Tz) -> (DateTime<Utc>, DateTime<Utc>)
     let since_midnight = i64::from(at.with_timezone(&tz).num_seconds_from_midnight());
     let from = at - Duration::seconds(since_midnight) - Duration::hours(1);
     (from, from + Duration::hours(26))
+}
+
+/// The local day of `at` in `tz` as instants `[from, to)`, from its first instant to the
+/// next day's: 23, 24 or 25 hours (or other lengths where a zone's offset changed by other
+/// amounts), and where a DST change skips midnight the day begins when the clock resumes.
+pub fn local_day(at: DateTime<Utc>, tz: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
+    let date = at.with_timezone(&tz).date_naive();
+    (day_start(date, tz), day_start(date.succ_opt().unwrap_or(date), tz))
+}
+
+/// The first instant of a local date: its midnight, or the first quarter hour after it
+/// that exists (gaps begin and end on quarter hours in every zone of the tz database).
+fn day_start(date: NaiveDate, tz: Tz) -> DateTime<Utc> {
+    let midnight = date.and_time(NaiveTime::MIN);
+    (0..=16)
+        .find_map(|quarter| tz.from_local_datetime(&(midnight + Duration::minutes(15 * quarter))).earliest())
+        .map_or_else(|| midnight.and_utc(), |t| t.with_timezone(&Utc))
 }
 
 /// Each schedule with its practitioner's busy ranges.
@@ -286,7 +321,7 @@ pub async fn availability(
 
 #[cfg(test)]
 mod tests {
-    use super::local_day_window;
+    use super::{local_day, local_day_window};
     use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
     use chrono_tz::Tz;
 
@@ -325,6 +360,36 @@ mod tests {
                     );
                     at += Duration::minutes(30);
                 }
+            }
+        }
+    }
+
+    /// `local_day` is exactly the local date's instants: on DST days (23 and 25 hours),
+    /// where the change skips midnight (Havana), by half an hour (Lord Howe), and without.
+    #[test]
+    fn local_day_is_exactly_the_local_date() {
+        let cases = [
+            ("Europe/Berlin", (2026, 3, 29), 23 * 60),
+            ("Europe/Berlin", (2026, 10, 25), 25 * 60),
+            ("America/New_York", (2026, 11, 1), 25 * 60),
+            ("America/Havana", (2026, 3, 8), 23 * 60),
+            ("Australia/Lord_Howe", (2026, 10, 4), 23 * 60 + 30),
+            ("Asia/Kolkata", (2026, 7, 1), 24 * 60),
+        ];
+        for (zone, (y, m, d), minutes) in cases {
+            let tz: Tz = zone.parse().unwrap();
+            let day = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            let noon =
+                tz.from_local_datetime(&day.and_hms_opt(12, 0, 0).unwrap()).unwrap().with_timezone(&Utc);
+            let (from, to) = local_day(noon, tz);
+            assert_eq!((to - from).num_minutes(), minutes, "{zone} {day}: {from}..{to}");
+            let date = |t: DateTime<Utc>| t.with_timezone(&tz).date_naive();
+            assert_eq!((date(from), date(from - Duration::seconds(1))), (day, day.pred_opt().unwrap()));
+            assert_eq!((date(to - Duration::seconds(1)), date(to)), (day, day.succ_opt().unwrap()));
+            let mut at = from;
+            while at < to {
+                assert_eq!(local_day(at, tz), (from, to), "{zone} at {at}");
+                at += Duration::minutes(15);
             }
         }
     }

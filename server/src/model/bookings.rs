@@ -90,6 +90,35 @@ pub struct NewBooking {
     pub mail: Vec<crate::model::NewMail>,
 }
 
+impl NewBooking {
+    /// The booking as it will be stored, with these customer and practitioner ids.
+    pub fn record(&self, customer_id: &str, practitioner_id: &str) -> BookingRecord {
+        BookingRecord {
+            id: self.id.clone(),
+            org_id: self.org_id.clone(),
+            service_id: self.service_id.clone(),
+            practitioner_id: practitioner_id.to_owned(),
+            customer_id: customer_id.to_owned(),
+            start: self.start,
+            end: self.end,
+            blocked_start: self.blocked_start,
+            blocked_end: self.blocked_end,
+            status: BookingStatus::Confirmed,
+            customer_name: self.customer_name.clone(),
+            customer_email: self.customer_email.clone(),
+            customer_phone: self.customer_phone.clone(),
+            notes: self.notes.clone(),
+            manage_token_hash: self.manage_token_hash.clone(),
+            cancel_reason: None,
+            cancelled_at: None,
+            created_at: self.now,
+            updated_at: self.now,
+            sequence: 0,
+            customer_timezone: self.customer_timezone.clone(),
+        }
+    }
+}
+
 /// New times (and maybe practitioner) for a booking.
 #[derive(Debug, Clone)]
 pub struct BookingMove {
@@ -132,6 +161,28 @@ pub struct PractitionerLoad {
     pub nearby_starts: Vec<DateTime<Utc>>,
     /// When they were last booked (creation time of their newest confirmed booking).
     pub last_booked_at: Option<DateTime<Utc>>,
+}
+
+/// A practitioner who could take a booking (its start is one of their slots), with the
+/// bounds of the booking's local day in their timezone, `[from, to)`: least-loaded
+/// selection counts their confirmed bookings starting in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub practitioner_id: String,
+    pub day: (DateTime<Utc>, DateTime<Utc>),
+}
+
+/// The candidates least loaded first (PRODUCT.md, "Bookings"): fewest confirmed bookings
+/// starting on their local day, then least recently booked (never booked first), then by
+/// id. Postgres orders the same way inside the booking write (`store/postgres/book.rs`).
+pub fn least_loaded(mut candidates: Vec<Candidate>, loads: &[PractitionerLoad]) -> Vec<Candidate> {
+    candidates.sort_by_cached_key(|c| {
+        let load = loads.iter().find(|l| l.practitioner_id == c.practitioner_id);
+        let (from, to) = c.day;
+        let same_day = load.map_or(0, |l| l.nearby_starts.iter().filter(|s| **s >= from && **s < to).count());
+        (same_day, load.and_then(|l| l.last_booked_at), c.practitioner_id.clone())
+    });
+    candidates
 }
 
 /// Someone who has booked, with a summary of their bookings.

@@ -4,9 +4,12 @@
 //! ([`StoreError::Overlap`]). What a slot is checked against is in `busy.rs`.
 
 use super::StoreError;
+use super::busy::BusyStore;
 use super::idempotency::IdempotencyRef;
 use super::ts::Ts;
-use crate::model::{BookingCursor, BookingFilter, BookingMove, BookingRecord, NewBooking, NewMail};
+use crate::model::{
+    BookingCursor, BookingFilter, BookingMove, BookingRecord, Candidate, NewBooking, NewMail, least_loaded,
+};
 use async_trait::async_trait;
 use cadence_shared::BookingStatus;
 use chrono::{DateTime, Utc};
@@ -31,6 +34,16 @@ pub trait BookingStore: Send + Sync {
     async fn create_booking(
         &self,
         b: &NewBooking,
+        idem: Option<IdempotencyRef<'_>>,
+    ) -> Result<BookingRecord, StoreError>;
+    /// Books the first free of `candidates`, least loaded first ([`least_loaded`]): the
+    /// chosen practitioner replaces `b.practitioner_id` and that of each of `b.mail`, then
+    /// as [`Self::create_booking`]. [`StoreError::Overlap`] when none is free (also when
+    /// concurrent bookings took them).
+    async fn book_first_free(
+        &self,
+        b: &NewBooking,
+        candidates: &[Candidate],
         idem: Option<IdempotencyRef<'_>>,
     ) -> Result<BookingRecord, StoreError>;
     async fn get_booking(&self, org_id: &str, id: &str) -> Result<Option<BookingRecord>, StoreError>;
@@ -67,6 +80,38 @@ pub trait BookingStore: Send + Sync {
     ) -> Result<BookingRecord, StoreError>;
     /// Replaces the hash of a booking's manage token.
     async fn set_manage_token_hash(&self, booking_id: &str, hash: &str) -> Result<(), StoreError>;
+}
+
+/// [`BookingStore::book_first_free`] in two steps: one read (who is busy during the
+/// booking's blocked range, how loaded each candidate is), then the write for each free
+/// candidate in turn until one is accepted (a concurrent booking may take one between the
+/// read and the write). SQLite's way, whose statements are calls within the process, and
+/// Postgres's for customers without e-mail.
+pub(super) async fn book_in_turn<S: BusyStore + BookingStore + ?Sized>(
+    store: &S,
+    b: &NewBooking,
+    candidates: &[Candidate],
+    idem: Option<IdempotencyRef<'_>>,
+) -> Result<BookingRecord, StoreError> {
+    let ids: Vec<String> = candidates.iter().map(|c| c.practitioner_id.clone()).collect();
+    let days = candidates.iter().fold((b.start, b.start), |(lo, hi), c| (lo.min(c.day.0), hi.max(c.day.1)));
+    let (busy, loads) =
+        store.booking_reads(&b.org_id, &ids, b.blocked_start, b.blocked_end, None, days).await?;
+    // Every range read overlaps the blocked range.
+    let is_busy = |id: &str| busy.iter().any(|(p, ranges)| p == id && !ranges.is_empty());
+    let free = candidates.iter().filter(|c| !is_busy(&c.practitioner_id)).cloned().collect();
+    for chosen in least_loaded(free, &loads) {
+        let mut one = b.clone();
+        for mail in &mut one.mail {
+            mail.practitioner_id.clone_from(&chosen.practitioner_id);
+        }
+        one.practitioner_id = chosen.practitioner_id;
+        match store.create_booking(&one, idem).await {
+            Err(StoreError::Overlap) => continue,
+            done => return done,
+        }
+    }
+    Err(StoreError::Overlap)
 }
 
 #[derive(sqlx::FromRow)]
@@ -211,6 +256,15 @@ macro_rules! impl_bookings_store {
                     idem: Option<IdempotencyRef<'_>>,
                 ) -> Result<BookingRecord, StoreError> {
                     self.write_new_booking(b, idem).await
+                }
+
+                async fn book_first_free(
+                    &self,
+                    b: &NewBooking,
+                    candidates: &[Candidate],
+                    idem: Option<IdempotencyRef<'_>>,
+                ) -> Result<BookingRecord, StoreError> {
+                    self.write_first_free(b, candidates, idem).await
                 }
 
                 async fn get_booking(&self, org_id: &str, id: &str) -> Result<Option<BookingRecord>, StoreError> {

@@ -191,124 +191,22 @@ impl PgStore {
     }
 }
 
-/// A booking with an e-mail customer, written by one statement: the customer upsert, the
-/// booking, its outbox event (when an endpoint listens, as in `write_event`), the event's
-/// deliveries and the idempotency record are
-/// data-modifying CTEs, which Postgres runs as one atomic statement (its own transaction)
-/// in one round trip instead of seven (BEGIN, four or five statements, COMMIT). The
-/// customer's id is only known inside the statement: the event payload and the stored
-/// response are serialised with `$17` in its place (`cus_pending_<booking id>`, which no
-/// request can know in advance) and `replace` puts the id in.
-const CREATE_BOOKING_SQL: &str = concat!(
-    "WITH customer AS ( \
-        INSERT INTO customers (id, org_id, name, email, phone, created_at, updated_at) \
-        VALUES ($16, $2, $9, $10, $11, $14, $14) \
-        ON CONFLICT (org_id, email) WHERE email IS NOT NULL DO UPDATE SET \
-        name = excluded.name, phone = COALESCE(excluded.phone, customers.phone), updated_at = excluded.updated_at \
-        RETURNING id), \
-    booking AS ( \
-        INSERT INTO bookings (id, org_id, service_id, practitioner_id, customer_id, start_at, end_at, \
-        blocked_start, blocked_end, status, customer_name, customer_email, customer_phone, notes, \
-        manage_token_hash, created_at, updated_at, customer_timezone) \
-        SELECT $1, $2, $3, $4, customer.id, $5, $6, $7, $8, 'confirmed', $9, $10, $11, $12, $13, $14, $14, $22 \
-        FROM customer RETURNING *), \
-    mail AS ( \
-        INSERT INTO mail_outbox (id, org_id, booking_id, kind, audience, practitioner_id, sequence, details, \
-        state, attempts, due_at, created_at) \
-        SELECT m.id, $2, booking.id, m.kind, m.audience, m.practitioner_id, 0, m.details, 'pending', 0, \
-        m.due_at, $14 FROM booking, ",
-    mail_rows!("$23"),
-    "), \
-    event AS ( \
-        INSERT INTO webhook_events (id, org_id, type, booking_id, payload, created_at) \
-        SELECT $15, $2, 'booking.created', booking.id, replace($18, $17, booking.customer_id)::jsonb, $14 \
-        FROM booking WHERE EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.org_id = $2 AND e.active \
-        AND e.deleted_at IS NULL AND (e.events ? 'booking.created' OR e.events ? '*')) RETURNING id), \
-    deliveries AS ( \
-        INSERT INTO webhook_deliveries (id, event_id, endpoint_id, state, attempts, next_attempt_at, \
-        created_at, updated_at) \
-        SELECT 'dlv_' || substr(event.id, 5) || '_' || substr(e.id, 4), event.id, e.id, 'pending', 0, $14, $14, $14 \
-        FROM event, webhook_endpoints e \
-        WHERE e.org_id = $2 AND e.active AND e.deleted_at IS NULL \
-        AND (e.events ? 'booking.created' OR e.events ? '*')), \
-    saved AS ( \
-        UPDATE idempotency_keys SET state = 'done', response_status = 201, \
-        response_body = replace($21, $17, booking.customer_id) \
-        FROM booking WHERE scope = $19 AND key = $20) \
-    SELECT * FROM booking"
-);
+pub(super) mod book;
 
 impl PgStore {
-    /// A new booking: one statement ([`CREATE_BOOKING_SQL`]) when the customer has an
-    /// e-mail (matched by it); a phone-only customer needs a lookup first, so that booking
-    /// takes the transaction with one statement per step.
+    /// A booking for its own practitioner: [`book::BOOK_SQL`] with that one candidate when
+    /// the customer has an e-mail; a phone-only customer needs a lookup first, so that
+    /// booking takes the transaction with one statement per step.
     async fn write_new_booking(
         &self,
         b: &NewBooking,
         idem: Option<IdempotencyRef<'_>>,
     ) -> Result<BookingRecord, StoreError> {
-        let Some(email) = &b.customer_email else {
+        if b.customer_email.is_none() {
             return self.create_booking_in_transaction(b, idem).await;
-        };
-        let placeholder = format!("cus_pending_{}", b.id);
-        let expected = BookingRecord {
-            id: b.id.clone(),
-            org_id: b.org_id.clone(),
-            service_id: b.service_id.clone(),
-            practitioner_id: b.practitioner_id.clone(),
-            customer_id: placeholder.clone(),
-            start: b.start,
-            end: b.end,
-            blocked_start: b.blocked_start,
-            blocked_end: b.blocked_end,
-            status: cadence_shared::BookingStatus::Confirmed,
-            customer_name: b.customer_name.clone(),
-            customer_email: b.customer_email.clone(),
-            customer_phone: b.customer_phone.clone(),
-            notes: b.notes.clone(),
-            manage_token_hash: b.manage_token_hash.clone(),
-            cancel_reason: None,
-            cancelled_at: None,
-            created_at: b.now,
-            updated_at: b.now,
-            sequence: 0,
-            customer_timezone: b.customer_timezone.clone(),
-        };
-        let event_id = crate::ids::new_id("evt");
-        let payload = outbox::event_payload(&event_id, "booking.created", b.now, &expected, None).to_string();
-        let response = match idem {
-            Some(_) => serde_json::to_string(&cadence_shared::Booking::from(&expected))
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            None => String::new(),
-        };
-        let row: bookings::BookingRow = sqlx::query_as(CREATE_BOOKING_SQL)
-            .bind(&b.id)
-            .bind(&b.org_id)
-            .bind(&b.service_id)
-            .bind(&b.practitioner_id)
-            .bind(ts::Ts(b.start))
-            .bind(ts::Ts(b.end))
-            .bind(ts::Ts(b.blocked_start))
-            .bind(ts::Ts(b.blocked_end))
-            .bind(&b.customer_name)
-            .bind(email)
-            .bind(&b.customer_phone)
-            .bind(&b.notes)
-            .bind(&b.manage_token_hash)
-            .bind(ts::Ts(b.now))
-            .bind(&event_id)
-            .bind(crate::ids::new_id("cus"))
-            .bind(&placeholder)
-            .bind(payload)
-            .bind(idem.map(|k| k.scope))
-            .bind(idem.map(|k| k.key))
-            .bind(response)
-            .bind(&b.customer_timezone)
-            .bind(sqlx::types::Json(&b.mail))
-            .fetch_one(&self.pool)
-            .await
-            .map_err(map_err)?;
-        row.try_into()
+        }
+        let only = Candidate { practitioner_id: b.practitioner_id.clone(), day: (b.start, b.start) };
+        self.write_first_free(b, &[only], idem).await
     }
 }
 

@@ -143,6 +143,16 @@ impl SqliteStore {
     ) -> Result<BookingRecord, StoreError> {
         self.create_booking_in_transaction(b, idem).await
     }
+
+    /// See [`BookingStore::book_first_free`]: the read, then the writes in turn.
+    async fn write_first_free(
+        &self,
+        b: &NewBooking,
+        candidates: &[Candidate],
+        idem: Option<IdempotencyRef<'_>>,
+    ) -> Result<BookingRecord, StoreError> {
+        bookings::book_in_turn(self, b, candidates, idem).await
+    }
 }
 
 /// Translates SQLite failures by result code.
