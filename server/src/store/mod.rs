@@ -88,7 +88,10 @@ pub mod time_reads {
 
     /// The one statement of a new booking on Postgres, which also reads who is free and
     /// how loaded each candidate is (`store/postgres/book.rs`).
-    pub const POSTGRES_BOOK_SQL: &str = super::postgres::book::BOOK_SQL;
+    /// With every part (mails, idempotency record).
+    pub fn postgres_book_sql() -> &'static str {
+        super::postgres::book::book_sql(true, true)
+    }
 
     /// The busy-ranges read as this backend runs it.
     pub fn busy_ranges_sql(backend: super::Backend) -> &'static str {

@@ -194,7 +194,7 @@ impl PgStore {
 pub(super) mod book;
 
 impl PgStore {
-    /// A booking for its own practitioner: [`book::BOOK_SQL`] with that one candidate when
+    /// A booking for its own practitioner: [`book::book_sql`] with that one candidate when
     /// the customer has an e-mail; a phone-only customer needs a lookup first, so that
     /// booking takes the transaction with one statement per step.
     async fn write_new_booking(

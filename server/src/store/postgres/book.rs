@@ -1,6 +1,6 @@
 //! A new booking on Postgres in one statement: who takes it, and everything it writes.
 //!
-//! For a customer with an e-mail, [`BOOK_SQL`] chooses the practitioner (the first free
+//! For a customer with an e-mail, [`book_sql`] chooses the practitioner (the first free
 //! candidate, least loaded first) and writes the customer, the booking, its mails, its
 //! outbox event with the deliveries and the idempotency record, as data-modifying CTEs of
 //! one statement: one round trip and one atomic transaction, where the booking check's
@@ -10,8 +10,10 @@
 //! [`super::bookings::book_in_turn`].
 
 use super::*;
+use std::sync::OnceLock;
 
-/// `$4` the candidates' ids, `$24`/`$25` the bounds of each one's local day (same order),
+/// The statement's first part: `pick`, the customer and the booking ([`book_sql`] adds
+/// the rest). `$4` the candidates' ids, `$24`/`$25` the bounds of each one's local day (same order),
 /// `$26` = `$7 - MAX_BLOCKED` (bounds the busy probe's index scan), `$27`/`$28` the union of
 /// the days. `pick` is the least loaded free candidate, ordered as `model::least_loaded`
 /// orders (the same-day counts from one scan of the org's bookings in those days, grouped
@@ -21,21 +23,23 @@ use super::*;
 /// the statement: the event payload and the stored response are serialised with `$17` and
 /// `$29` in their places (`cus_pending_<booking id>`, `prac_pending_<booking id>`, which no
 /// request can know in advance) and `replace` puts the ids in.
-pub(in crate::store) const BOOK_SQL: &str = concat!(
-    "WITH day AS ( \
+const BOOK_HEAD: &str = "WITH day AS ( \
         SELECT practitioner_id, array_agg(start_at) AS starts FROM bookings \
         WHERE org_id = $2 AND status = 'confirmed' AND start_at >= $27 AND start_at < $28 \
         GROUP BY practitioner_id), \
-    pick AS ( \
-        SELECT c.id FROM unnest($4::text[], $24::timestamptz[], $25::timestamptz[]) AS c(id, day_from, day_to) \
-        LEFT JOIN day ON day.practitioner_id = c.id \
-        WHERE NOT EXISTS (SELECT 1 FROM bookings x WHERE x.practitioner_id = c.id AND x.status = 'confirmed' \
-          AND x.blocked_start < $8 AND x.blocked_start >= $26 AND x.blocked_end > $7) \
-        ORDER BY (SELECT count(*) FROM unnest(day.starts) AS s(at) WHERE s.at >= c.day_from AND s.at < c.day_to), \
+    ranked AS ( \
+        SELECT c.id, \
+          (SELECT count(*) FROM unnest(day.starts) AS s(at) WHERE s.at >= c.day_from AND s.at < c.day_to) AS n, \
           (SELECT max(l.created_at) FROM bookings l WHERE l.practitioner_id = c.id AND l.status = 'confirmed') \
-            NULLS FIRST, \
-          c.id COLLATE \"C\" \
-        LIMIT 1), \
+            AS last \
+        FROM unnest($4::text[], $24::timestamptz[], $25::timestamptz[]) AS c(id, day_from, day_to) \
+        LEFT JOIN day ON day.practitioner_id = c.id \
+        ORDER BY n, last NULLS FIRST, c.id COLLATE \"C\"), \
+    pick AS ( \
+        SELECT r.id FROM ranked r \
+        WHERE NOT EXISTS (SELECT 1 FROM bookings x WHERE x.practitioner_id = r.id AND x.status = 'confirmed' \
+          AND x.blocked_start < $8 AND x.blocked_start >= $26 AND x.blocked_end > $7) \
+        ORDER BY r.n, r.last NULLS FIRST, r.id COLLATE \"C\" LIMIT 1), \
     customer AS ( \
         INSERT INTO customers (id, org_id, name, email, phone, created_at, updated_at) \
         SELECT $16, $2, $9, $10, $11, $14, $14 FROM pick \
@@ -47,15 +51,21 @@ pub(in crate::store) const BOOK_SQL: &str = concat!(
         blocked_start, blocked_end, status, customer_name, customer_email, customer_phone, notes, \
         manage_token_hash, created_at, updated_at, customer_timezone) \
         SELECT $1, $2, $3, pick.id, customer.id, $5, $6, $7, $8, 'confirmed', $9, $10, $11, $12, $13, $14, $14, $22 \
-        FROM pick, customer RETURNING *), \
-    mail AS ( \
+        FROM pick, customer RETURNING *), ";
+
+/// The booking's mails (`$23`), when it has any.
+const BOOK_MAIL: &str = concat!(
+    "mail AS ( \
         INSERT INTO mail_outbox (id, org_id, booking_id, kind, audience, practitioner_id, sequence, details, \
         state, attempts, due_at, created_at) \
         SELECT m.id, $2, booking.id, m.kind, m.audience, booking.practitioner_id, 0, m.details, 'pending', 0, \
         m.due_at, $14 FROM booking, ",
     mail_rows!("$23"),
-    "), \
-    event AS ( \
+    "), "
+);
+
+/// The outbox event and its deliveries, for the endpoints listening (none: nothing).
+const BOOK_EVENT: &str = "event AS ( \
         INSERT INTO webhook_events (id, org_id, type, booking_id, payload, created_at) \
         SELECT $15, $2, 'booking.created', booking.id, \
         replace(replace($18, $17, booking.customer_id), $29, booking.practitioner_id)::jsonb, $14 \
@@ -67,16 +77,63 @@ pub(in crate::store) const BOOK_SQL: &str = concat!(
         SELECT 'dlv_' || substr(event.id, 5) || '_' || substr(e.id, 4), event.id, e.id, 'pending', 0, $14, $14, $14 \
         FROM event, webhook_endpoints e \
         WHERE e.org_id = $2 AND e.active AND e.deleted_at IS NULL \
-        AND (e.events ? 'booking.created' OR e.events ? '*')), \
-    saved AS ( \
+        AND (e.events ? 'booking.created' OR e.events ? '*'))";
+
+/// The idempotency record (`$19`, `$20`) with the response (`$21`), for a request with a key.
+const BOOK_SAVED: &str = ", saved AS ( \
         UPDATE idempotency_keys SET state = 'done', response_status = 201, \
         response_body = replace(replace($21, $17, booking.customer_id), $29, booking.practitioner_id) \
-        FROM booking WHERE scope = $19 AND key = $20) \
-    SELECT * FROM booking"
-);
+        FROM booking WHERE scope = $19 AND key = $20)";
+
+/// Parameters only the mail part uses, and only the idempotency part.
+const MAIL_PARAMS: &[u32] = &[23];
+const SAVED_PARAMS: &[u32] = &[19, 20, 21];
+
+/// The statement for a booking with mails or not, with an idempotency key or not: parts a
+/// request does not need are left out (each would cost the executor its setup and the locks
+/// on its table and indexes, also when it writes nothing), and the parameters after theirs
+/// renumbered, so every variant binds the same values in the same order without those.
+pub(in crate::store) fn book_sql(mail: bool, idempotency: bool) -> &'static str {
+    static VARIANTS: OnceLock<[String; 4]> = OnceLock::new();
+    let variants = VARIANTS.get_or_init(|| {
+        [(false, false), (false, true), (true, false), (true, true)].map(|(mail, idem)| {
+            let mut sql = String::from(BOOK_HEAD);
+            let mut left_out = Vec::new();
+            match mail {
+                true => sql.push_str(BOOK_MAIL),
+                false => left_out.extend_from_slice(MAIL_PARAMS),
+            }
+            sql.push_str(BOOK_EVENT);
+            match idem {
+                true => sql.push_str(BOOK_SAVED),
+                false => left_out.extend_from_slice(SAVED_PARAMS),
+            }
+            sql.push_str(" SELECT * FROM booking");
+            renumber(&sql, &left_out)
+        })
+    });
+    &variants[usize::from(mail) * 2 + usize::from(idempotency)]
+}
+
+/// `sql` with each `$n` lowered by the number of `left_out` parameters below `n`.
+fn renumber(sql: &str, left_out: &[u32]) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut rest = sql;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let n: u32 = rest[..digits].parse().expect("a parameter number after $");
+        assert!(!left_out.contains(&n), "parameter ${n} is used outside its part");
+        out.push_str(&(n - left_out.iter().filter(|&&o| o < n).count() as u32).to_string());
+        rest = &rest[digits..];
+    }
+    out.push_str(rest);
+    out
+}
 
 impl PgStore {
-    /// See [`BookingStore::book_first_free`]: [`BOOK_SQL`] for a customer with an e-mail.
+    /// See [`BookingStore::book_first_free`]: [`book_sql`] for a customer with an e-mail.
     /// When a concurrent booking takes the chosen practitioner first (the exclusion
     /// constraint refuses this one), the statement runs again and chooses among the rest.
     pub(super) async fn write_first_free(
@@ -103,7 +160,7 @@ impl PgStore {
             candidates.iter().fold((b.start, b.start), |(lo, hi), c| (lo.min(c.day.0), hi.max(c.day.1)));
         let customer_id = crate::ids::new_id("cus");
         for _ in 0..candidates.len() {
-            let found: Result<Option<bookings::BookingRow>, _> = sqlx::query_as(BOOK_SQL)
+            let mut q = sqlx::query_as(book_sql(!b.mail.is_empty(), idem.is_some()))
                 .bind(&b.id)
                 .bind(&b.org_id)
                 .bind(&b.service_id)
@@ -121,12 +178,15 @@ impl PgStore {
                 .bind(&event_id)
                 .bind(&customer_id)
                 .bind(&customer)
-                .bind(&payload)
-                .bind(idem.map(|k| k.scope))
-                .bind(idem.map(|k| k.key))
-                .bind(&response)
-                .bind(&b.customer_timezone)
-                .bind(sqlx::types::Json(&b.mail))
+                .bind(&payload);
+            if let Some(k) = idem {
+                q = q.bind(k.scope).bind(k.key).bind(&response);
+            }
+            q = q.bind(&b.customer_timezone);
+            if !b.mail.is_empty() {
+                q = q.bind(sqlx::types::Json(&b.mail));
+            }
+            let found: Result<Option<bookings::BookingRow>, _> = q
                 .bind(&day_from)
                 .bind(&day_to)
                 .bind(ts::Ts(b.blocked_start - MAX_BLOCKED))
@@ -146,5 +206,33 @@ impl PgStore {
             }
         }
         Err(StoreError::Overlap)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::book_sql;
+
+    /// Every variant numbers its parameters `$1`…`$n` without a gap (Postgres cannot type
+    /// a parameter no part uses), the full one all 29.
+    #[test]
+    fn each_variant_numbers_its_parameters_without_gaps() {
+        for (mail, idem, count) in
+            [(false, false, 25), (false, true, 28), (true, false, 26), (true, true, 29)]
+        {
+            let sql = book_sql(mail, idem);
+            let mut used: Vec<u32> = sql
+                .split('$')
+                .skip(1)
+                .map(|s| {
+                    s.bytes().take_while(u8::is_ascii_digit).fold(0, |n, d| n * 10 + u32::from(d - b'0'))
+                })
+                .collect();
+            used.sort_unstable();
+            used.dedup();
+            assert_eq!(used, (1..=count).collect::<Vec<_>>(), "mail {mail}, idempotency {idem}");
+            assert_eq!(sql.contains("mail_outbox"), mail);
+            assert_eq!(sql.contains("idempotency_keys"), idem);
+        }
     }
 }
