@@ -6,7 +6,7 @@
 
 use cadence_server::model::{FIRST_INSTANT, LAST_INSTANT};
 use cadence_server::store::time_reads::{
-    LIST_BOOKINGS_SQL, POSTGRES_BOOK_SQL, booking_reads_sql, busy_ranges_sql,
+    LIST_BOOKINGS_SQL, booking_reads_sql, busy_ranges_sql, postgres_book_sql,
 };
 use cadence_server::testing::{Backend, TestDb, seed_org};
 use chrono::{DateTime, Duration, Utc};
@@ -235,7 +235,7 @@ async fn reads_by_time_use_their_indexes_with_a_long_history(backend: Backend) {
             t(day.1),
             text("prac_pending"),
         ];
-        let book = postgres_plan(&db, POSTGRES_BOOK_SQL, &args).await;
+        let book = postgres_plan(&db, postgres_book_sql(), &args).await;
         for (what, index) in [
             ("booking write: who is busy", &["bookings_practitioner_time"][..]),
             ("booking write: starts that day", &["bookings_org_start"][..]),
