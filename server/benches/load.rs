@@ -16,6 +16,8 @@ use chrono::{Duration, NaiveDate, Utc};
 use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
 
+#[path = "load/cpu.rs"]
+mod cpu;
 #[path = "load/history.rs"]
 mod history;
 #[path = "load/wrk.rs"]
@@ -160,7 +162,9 @@ async fn bench(backend: Backend, today: NaiveDate) -> Value {
         if !wanted.is_empty() && !wanted.split(',').any(|w| name.contains(w.trim())) {
             return;
         }
-        let r = wrk::run(name, connections, SECONDS, url, &script);
+        let before = cpu::Sample::now(pid);
+        let mut r = wrk::run(name, connections, SECONDS, url, &script);
+        r.cpu = Some(cpu::PerRequest::between(before, cpu::Sample::now(pid), r.requests));
         println!("{}", r.line());
         runs.push(r);
     };
@@ -188,17 +192,21 @@ async fn bench(backend: Backend, today: NaiveDate) -> Value {
     let peak_kib = memory_kib(pid, "VmHWM");
     drop(server);
     history::settle(&db).await;
+    let before = cpu::Sample::now(pid);
     let raw = history::raw_insert_rate(&db, &busy.slug, CONNECTIONS).await;
+    let rows = db.scalar("SELECT COUNT(*) FROM bookings WHERE id LIKE 'bk_raw_%'").await;
+    let raw_cpu = cpu::PerRequest::between(before, cpu::Sample::now(pid), rows as f64);
     let rate = |name: &str| runs.iter().find(|r| r.name == name).map_or(0.0, |r| r.rate);
     let (book_empty, book_busy) = (rate("booking, empty org"), rate("booking, 100k history"));
     println!(
         "raw insert ({}) {raw:.0} rows/s; booking ÷ raw insert {:.0}% (empty org), {:.0}% (history); \
-         history ÷ empty {:.0}%; peak RSS {} MiB",
+         history ÷ empty {:.0}%; peak RSS {} MiB\n  raw insert {} per row (postgres: the database's own work)",
         history::raw_tool(backend),
         100.0 * book_empty / raw,
         100.0 * book_busy / raw,
         100.0 * book_busy / book_empty,
-        peak_kib / 1024
+        peak_kib / 1024,
+        raw_cpu.line()
     );
     json!({
         "backend": format!("{backend:?}"),
@@ -206,6 +214,7 @@ async fn bench(backend: Backend, today: NaiveDate) -> Value {
         "runs": runs.iter().map(wrk::Result::json).collect::<Vec<_>>(),
         "raw_insert_rows_per_s": raw,
         "raw_insert_tool": history::raw_tool(backend),
+        "raw_insert_cpu_per_row": raw_cpu.json(),
         "booking_over_raw_insert": book_empty / raw,
         "booking_with_history_over_raw_insert": book_busy / raw,
         "booking_with_history_over_empty": book_busy / book_empty,

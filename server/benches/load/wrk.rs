@@ -63,12 +63,16 @@ pub struct Result {
     pub p99_ms: f64,
     pub non_2xx: u64,
     pub bytes_per_response: f64,
+    pub requests: f64,
+    /// CPU time per request, filled in by the caller, which knows the server's pid.
+    pub cpu: Option<crate::cpu::PerRequest>,
 }
 
 impl Result {
     pub fn line(&self) -> String {
+        let cpu = self.cpu.as_ref().map(|c| format!("\n  {:<38} {}", "", c.line())).unwrap_or_default();
         format!(
-            "  {:<38} {:>8.0} req/s  p50 {:>7.2}  p95 {:>7.2}  p99 {:>7.2} ms  {:>9.0} B/resp  non-2xx {}",
+            "  {:<38} {:>8.0} req/s  p50 {:>7.2}  p95 {:>7.2}  p99 {:>7.2} ms  {:>9.0} B/resp  non-2xx {}{cpu}",
             self.name,
             self.rate,
             self.p50_ms,
@@ -82,7 +86,8 @@ impl Result {
     pub fn json(&self) -> Value {
         json!({ "name": self.name, "connections": self.connections, "requests_per_s": self.rate,
             "p50_ms": self.p50_ms, "p95_ms": self.p95_ms, "p99_ms": self.p99_ms,
-            "non_2xx": self.non_2xx, "bytes_per_response": self.bytes_per_response })
+            "non_2xx": self.non_2xx, "bytes_per_response": self.bytes_per_response,
+            "cpu_per_request": self.cpu.as_ref().map(crate::cpu::PerRequest::json) })
     }
 }
 
@@ -113,6 +118,8 @@ pub fn run(name: &str, connections: u32, seconds: u32, url: &str, script: &Scrip
         p99_ms: n("p99_us") / 1000.0,
         non_2xx: (n("non_2xx") + n("socket_errors")) as u64,
         bytes_per_response: n("bytes") / requests,
+        requests,
+        cpu: None,
     }
 }
 
