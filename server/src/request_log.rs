@@ -3,7 +3,10 @@
 //! retention (default 30 days, enforced by `housekeeping`).
 //!
 //! Requests hand their entry to a bounded channel and move on; a writer task inserts them
-//! in batches, so logging adds no database round trip to any request. When the channel is
+//! in batches, so logging adds no database round trip to any request. After the first
+//! entry of a batch the writer gathers for up to [`LINGER`], so under load one insert (one
+//! commit) carries many requests rather than a few each; an entry reaches the table at most
+//! that much later, and a graceful shutdown still writes everything queued. When the channel is
 //! full (the database is slower than the traffic) entries are dropped and counted in the
 //! server log rather than slowing requests down.
 
@@ -16,6 +19,9 @@ use tokio::task::JoinHandle;
 
 const QUEUE: usize = 10_000;
 const BATCH: usize = 500;
+/// How long the writer waits for more entries after the first of a batch: at
+/// 2,700 requests/s, ~135 entries per insert instead of a handful.
+pub const LINGER: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// The sending side, cloned into the app state.
 #[derive(Clone)]
@@ -53,6 +59,15 @@ async fn write_entries(
 ) {
     let mut batch = Vec::with_capacity(BATCH);
     while rx.recv_many(&mut batch, BATCH).await > 0 {
+        let deadline = tokio::time::Instant::now() + LINGER;
+        while batch.len() < BATCH {
+            // `recv_many` is cancel safe: a timeout loses no entry. 0 = every sender gone.
+            let room = BATCH - batch.len();
+            match tokio::time::timeout_at(deadline, rx.recv_many(&mut batch, room)).await {
+                Ok(n) if n > 0 => {}
+                _ => break,
+            }
+        }
         if let Err(err) = store.insert_request_logs(&batch).await {
             tracing::warn!(error = %err, entries = batch.len(), "request log write failed");
         }

@@ -208,6 +208,32 @@ impl PgStore {
         let only = Candidate { practitioner_id: b.practitioner_id.clone(), day: (b.start, b.start) };
         self.write_first_free(b, &[only], idem).await
     }
+
+    /// See [`RequestLogStore::insert_request_logs`]: the batch as arrays, one per column,
+    /// `unnest`ed by a statement of fixed shape, so it is prepared once per connection. A
+    /// `VALUES` list as long as the batch would be a new statement for every batch size
+    /// (parsed, planned, cached, evicted), and under load batch sizes vary with each write.
+    async fn write_request_logs(&self, entries: &[RequestLogEntry]) -> Result<(), StoreError> {
+        let column = |f: fn(&RequestLogEntry) -> &str| entries.iter().map(f).collect::<Vec<_>>();
+        let optional = |f: fn(&RequestLogEntry) -> Option<&str>| entries.iter().map(f).collect::<Vec<_>>();
+        sqlx::query(
+            "INSERT INTO request_log (request_id, at, method, route, status, latency_ms, org_id, key_id) \
+             SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::int4[], \
+             $6::int4[], $7::text[], $8::text[])",
+        )
+        .bind(column(|e| &e.request_id))
+        .bind(entries.iter().map(|e| e.at).collect::<Vec<_>>())
+        .bind(column(|e| &e.method))
+        .bind(column(|e| &e.route))
+        .bind(entries.iter().map(|e| i32::from(e.status)).collect::<Vec<_>>())
+        .bind(entries.iter().map(|e| int(e.latency_ms)).collect::<Vec<_>>())
+        .bind(optional(|e| e.org_id.as_deref()))
+        .bind(optional(|e| e.key_id.as_deref()))
+        .execute(self.writer())
+        .await
+        .map_err(map_err)?;
+        Ok(())
+    }
 }
 
 /// Translates Postgres failures by SQLSTATE.

@@ -64,11 +64,9 @@ macro_rules! impl_request_log_store {
     ($store:ty, $db:ty) => {
         mod request_log_sql {
             use super::*;
-            use $crate::store::int;
             use $crate::store::request_log::RequestLogRow;
             use $crate::store::ts::Ts;
             use chrono::{DateTime, Utc};
-            use sqlx::QueryBuilder;
 
             #[async_trait]
             impl RequestLogStore for $store {
@@ -76,21 +74,7 @@ macro_rules! impl_request_log_store {
                     if entries.is_empty() {
                         return Ok(());
                     }
-                    let mut q = QueryBuilder::<$db>::new(
-                        "INSERT INTO request_log (request_id, at, method, route, status, latency_ms, org_id, key_id) ",
-                    );
-                    q.push_values(entries, |mut b, e| {
-                        b.push_bind(&e.request_id)
-                            .push_bind(Ts(e.at))
-                            .push_bind(&e.method)
-                            .push_bind(&e.route)
-                            .push_bind(i32::from(e.status))
-                            .push_bind(int(e.latency_ms))
-                            .push_bind(&e.org_id)
-                            .push_bind(&e.key_id);
-                    });
-                    q.build().execute(self.writer()).await.map_err(map_err)?;
-                    Ok(())
+                    self.write_request_logs(entries).await
                 }
 
                 async fn recent_request_logs(&self, limit: u32) -> Result<Vec<RequestLogEntry>, StoreError> {

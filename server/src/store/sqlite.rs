@@ -153,6 +153,26 @@ impl SqliteStore {
     ) -> Result<BookingRecord, StoreError> {
         bookings::book_in_turn(self, b, candidates, idem).await
     }
+
+    /// See [`RequestLogStore::insert_request_logs`]: one `INSERT … VALUES` of the batch
+    /// (at most `request_log::BATCH` rows of 8 values, far below SQLite's 32,766 variables).
+    async fn write_request_logs(&self, entries: &[RequestLogEntry]) -> Result<(), StoreError> {
+        let mut q = sqlx::QueryBuilder::<Sqlite>::new(
+            "INSERT INTO request_log (request_id, at, method, route, status, latency_ms, org_id, key_id) ",
+        );
+        q.push_values(entries, |mut b, e| {
+            b.push_bind(&e.request_id)
+                .push_bind(ts::Ts(e.at))
+                .push_bind(&e.method)
+                .push_bind(&e.route)
+                .push_bind(i32::from(e.status))
+                .push_bind(int(e.latency_ms))
+                .push_bind(&e.org_id)
+                .push_bind(&e.key_id);
+        });
+        q.build().execute(self.writer()).await.map_err(map_err)?;
+        Ok(())
+    }
 }
 
 /// Translates SQLite failures by result code.
