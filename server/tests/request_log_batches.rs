@@ -22,8 +22,8 @@ fn entry(n: u32) -> RequestLogEntry {
         route: format!("/api/v1/route{}", n % 7),
         status: [200, 201, 404, 409, 500][n as usize % 5],
         latency_ms: n * 3,
-        org_id: (n % 2 == 0).then(|| format!("org_{}", n % 3)),
-        key_id: (n % 3 == 0).then(|| format!("key_{}", n % 5)),
+        org_id: n.is_multiple_of(2).then(|| format!("org_{}", n % 3)),
+        key_id: n.is_multiple_of(3).then(|| format!("key_{}", n % 5)),
     }
 }
 
