@@ -1,14 +1,16 @@
 //! The load benchmark: `bash scripts/bench.sh` (or `cargo bench -p cadence-server --bench load`
 //! with `wrk` and `pgbench` on PATH). For SQLite and then Postgres it starts the release
-//! `cadence` binary on loopback, seeds two orgs alike (20 practitioners working 07:00–21:00
+//! `cadence` binary on loopback, seeds orgs alike (20 practitioners working 07:00–21:00
 //! every day, 5 services) of which one also has a history of 100,000 bookings (a month ahead
 //! partly booked, the rest in the past), and drives it with `wrk` (16 connections, 2
 //! threads): `/healthz` (the server's own ceiling), the public org lookup, availability of
 //! one practitioner-week and of the whole service for 31 days (1 and 16 connections), and
-//! booking creation (each request a distinct start, any practitioner) in the empty org and
-//! in the one with history. In the same run it measures the raw insert rate of the bookings
-//! table (pgbench on Postgres; a plain insert loop on SQLite) and the server's resident
-//! memory idle and at its peak. Prints a table and writes `target/bench/load.json`.
+//! booking creation (each request a distinct start, any practitioner) in empty orgs and in
+//! the one with history. In the same run it measures the raw insert rate of the bookings
+//! table (pgbench on Postgres; a plain insert loop on SQLite), in [`ROUNDS`] turns with the
+//! empty-org booking runs, and the server's resident memory idle and at its peak. Every run
+//! also states its CPU time per request (server, Postgres, whole machine; `load/cpu.rs`).
+//! Prints a table and writes `target/bench/load.json`.
 //! Asserts nothing: client, server and database share the machine's cores.
 
 use cadence_server::testing::{Backend, TestDb};
@@ -26,6 +28,10 @@ mod wrk;
 const CONNECTIONS: u32 = 16;
 const SECONDS: u32 = 8;
 const HISTORY: u32 = 100_000;
+/// Booking in an empty org and pgbench's raw insert, in turn, this many times: the VM's
+/// speed drifts within minutes, so each booking run is compared with the raw insert run
+/// next to it, and the median of those ratios is the figure.
+const ROUNDS: usize = 3;
 
 struct Server {
     child: Child,
@@ -134,7 +140,10 @@ async fn bench(backend: Backend, today: NaiveDate) -> Value {
     let db = TestDb::create(backend).await;
     cadence(&["migrate", "--database-url", &db.url]);
     let server = start(&db);
-    let empty = seed_org(&db, &server.base, "empty-practice").await;
+    let mut empties = Vec::new();
+    for round in 1..=ROUNDS {
+        empties.push(seed_org(&db, &server.base, &format!("empty-practice-{round}")).await);
+    }
     let busy = seed_org(&db, &server.base, "busy-practice").await;
     let written = history::seed(&db, &busy.slug, &busy.practitioners, HISTORY, today).await;
     let pid = server.child.id();
@@ -185,37 +194,61 @@ async fn bench(backend: Backend, today: NaiveDate) -> Value {
     }
     let book = |org: &Org, first: i64| wrk::Script::book(&auth(org), &org.service, first);
     // Each booking run from the same steady state (the one before wrote ~10k bookings).
-    history::settle(&db).await;
-    run("booking, empty org", CONNECTIONS, &format!("{org_api}/bookings"), book(&empty, first_start));
+    // In turn with the raw insert, each round into an org of its own; the raw insert runs
+    // with the server up and idle.
+    let mut rounds = Vec::new();
+    for (round, empty) in empties.iter().enumerate() {
+        let name = format!("booking, empty org #{}", round + 1);
+        history::settle(&db).await;
+        run(&name, CONNECTIONS, &format!("{org_api}/bookings"), book(empty, first_start));
+        history::settle(&db).await;
+        let (before, rows_before) = (cpu::Sample::now(pid), history::raw_rows(&db).await);
+        let raw = history::raw_insert_rate(&db, &busy.slug, CONNECTIONS).await;
+        let rows = (history::raw_rows(&db).await - rows_before) as f64;
+        let raw_cpu = cpu::PerRequest::between(before, cpu::Sample::now(pid), rows);
+        println!(
+            "  {:<38} {raw:>8.0} rows/s ({})\n  {:<38} {}",
+            format!("raw insert #{}", round + 1),
+            history::raw_tool(backend),
+            "",
+            raw_cpu.line()
+        );
+        rounds.push((name, raw, raw_cpu));
+    }
     history::settle(&db).await;
     run("booking, 100k history", CONNECTIONS, &format!("{org_api}/bookings"), book(&busy, first_start));
     let peak_kib = memory_kib(pid, "VmHWM");
     drop(server);
-    history::settle(&db).await;
-    let before = cpu::Sample::now(pid);
-    let raw = history::raw_insert_rate(&db, &busy.slug, CONNECTIONS).await;
-    let rows = db.scalar("SELECT COUNT(*) FROM bookings WHERE id LIKE 'bk_raw_%'").await;
-    let raw_cpu = cpu::PerRequest::between(before, cpu::Sample::now(pid), rows as f64);
     let rate = |name: &str| runs.iter().find(|r| r.name == name).map_or(0.0, |r| r.rate);
-    let (book_empty, book_busy) = (rate("booking, empty org"), rate("booking, 100k history"));
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let ratios: Vec<f64> = rounds.iter().map(|(name, raw, _)| rate(name) / raw).collect();
+    let book_empty = median(rounds.iter().map(|(name, _, _)| rate(name)).collect());
+    let raw = median(rounds.iter().map(|r| r.1).collect());
+    let book_busy = rate("booking, 100k history");
+    let percent = |v: &[f64]| v.iter().map(|r| format!("{:.0}%", 100.0 * r)).collect::<Vec<_>>().join(", ");
     println!(
-        "raw insert ({}) {raw:.0} rows/s; booking ÷ raw insert {:.0}% (empty org), {:.0}% (history); \
-         history ÷ empty {:.0}%; peak RSS {} MiB\n  raw insert {} per row (postgres: the database's own work)",
+        "booking ÷ raw insert ({}), round by round: {}; median {:.0}%\n\
+         booking with 100k history ÷ median raw insert {:.0}%; history ÷ median empty {:.0}%; peak RSS {} MiB",
         history::raw_tool(backend),
-        100.0 * book_empty / raw,
+        percent(&ratios),
+        100.0 * median(ratios.clone()),
         100.0 * book_busy / raw,
         100.0 * book_busy / book_empty,
         peak_kib / 1024,
-        raw_cpu.line()
     );
     json!({
         "backend": format!("{backend:?}"),
         "history_bookings": written,
         "runs": runs.iter().map(wrk::Result::json).collect::<Vec<_>>(),
-        "raw_insert_rows_per_s": raw,
         "raw_insert_tool": history::raw_tool(backend),
-        "raw_insert_cpu_per_row": raw_cpu.json(),
-        "booking_over_raw_insert": book_empty / raw,
+        "raw_insert_rounds": rounds.iter().map(|(_, raw, cpu)| json!({
+            "rows_per_s": raw, "cpu_per_row": cpu.json() })).collect::<Vec<_>>(),
+        "raw_insert_rows_per_s": raw,
+        "booking_over_raw_insert_rounds": ratios,
+        "booking_over_raw_insert": median(ratios.clone()),
         "booking_with_history_over_raw_insert": book_busy / raw,
         "booking_with_history_over_empty": book_busy / book_empty,
         "rss_idle_mib": idle_kib / 1024,

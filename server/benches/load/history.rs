@@ -104,7 +104,7 @@ pub async fn raw_insert_rate(db: &TestDb, slug: &str, connections: u32) -> f64 {
     );
     match db.backend {
         Backend::Postgres => {
-            exec(db, "CREATE SEQUENCE bench_seq").await;
+            exec(db, "CREATE SEQUENCE IF NOT EXISTS bench_seq").await;
             let script = format!(
                 "INSERT INTO bookings (id, org_id, service_id, practitioner_id, customer_id, start_at, end_at, \
                  blocked_start, blocked_end, status, customer_name, created_at, updated_at) \
@@ -137,13 +137,22 @@ pub async fn raw_insert_rate(db: &TestDb, slug: &str, connections: u32) -> f64 {
                 .and_then(|l| l.split_whitespace().nth(2)?.parse().ok())
                 .unwrap_or_else(|| panic!("pgbench output: {text}{}", String::from_utf8_lossy(&out.stderr)))
         }
-        Backend::Sqlite => sqlite_insert_rate(db, [org, svc, prac, cus], connections).await,
+        Backend::Sqlite => {
+            let offset = raw_rows(db).await;
+            sqlite_insert_rate(db, [org, svc, prac, cus], connections, offset).await
+        }
     }
+}
+
+/// Rows the raw insert runs have written so far.
+pub async fn raw_rows(db: &TestDb) -> i64 {
+    db.scalar("SELECT COUNT(*) FROM bookings WHERE id LIKE 'bk_raw_%'").await
 }
 
 /// SQLite has no pgbench: the same insert through a pool, each its own `BEGIN IMMEDIATE`
 /// transaction, with the server's durability (`synchronous=FULL`, WAL).
-async fn sqlite_insert_rate(db: &TestDb, [org, svc, prac, cus]: [String; 4], connections: u32) -> f64 {
+/// `offset`: rows earlier runs wrote, so each run inserts ids and times of its own.
+async fn sqlite_insert_rate(db: &TestDb, [org, svc, prac, cus]: [String; 4], connections: u32, offset: i64) -> f64 {
     use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
     let options = db.url.parse::<SqliteConnectOptions>().unwrap();
     let pool = SqlitePoolOptions::new()
@@ -163,6 +172,7 @@ async fn sqlite_insert_rate(db: &TestDb, [org, svc, prac, cus]: [String; 4], con
         let (pool, org, svc, prac, cus) = (pool.clone(), org.clone(), svc.clone(), prac.clone(), cus.clone());
         tasks.push(tokio::spawn(async move {
             for i in (worker..n).step_by(connections as usize) {
+                let i = offset + i;
                 let t = 1_924_992_000 + i * 1800;
                 let mut tx = pool.begin_with("BEGIN IMMEDIATE").await.unwrap();
                 sqlx::query(
