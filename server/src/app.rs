@@ -45,7 +45,8 @@ pub async fn serve_routes(
     let mailer = crate::mail::worker::start(store.clone(), config.mail.clone(), worker_stopped);
     let housekeeping = crate::housekeeping::start(store.clone(), &config, rate_limits.clone());
     let (header_read_timeout, max_connections) = (config.header_read_timeout, config.max_connections);
-    let state = AppState { store, config: Arc::new(config), request_log, rate_limits };
+    let key_cache = Arc::default();
+    let state = AppState { store, config: Arc::new(config), request_log, rate_limits, key_cache };
     let app = crate::http::with_layers(routes, state);
     serve_http(listener, app, header_read_timeout, max_connections, shutdown).await;
     housekeeping.abort();

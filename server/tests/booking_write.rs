@@ -58,6 +58,7 @@ fn new_booking(
                 at - Duration::days(1),
             ),
         ],
+        guard: None,
     }
 }
 

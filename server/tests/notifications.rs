@@ -371,6 +371,7 @@ async fn copy_booking(app: &TestApp, from: &str, id: &str, start: DateTime<Utc>)
         customer_timezone: None,
         now: start - Duration::days(1),
         mail: vec![],
+        guard: None,
     };
     app.store.create_booking(&new, None).await.unwrap();
 }

@@ -11,7 +11,7 @@ use crate::domain::DomainError;
 use crate::domain::input;
 use crate::domain::notify::{self, Notify, Placed};
 use crate::domain::scheduling::{Offer, Surface, find_service};
-use crate::model::{BookingMove, BookingRecord, CancelledBy, NewBooking, Org, least_loaded};
+use crate::model::{BookingMove, BookingRecord, CancelledBy, KeyGuard, NewBooking, Org, least_loaded};
 use crate::store::{IdempotencyRef, Store, StoreError};
 use cadence_shared::{CreateBookingRequest, RescheduleRequest};
 use chrono::{DateTime, Utc};
@@ -62,6 +62,8 @@ pub struct Created {
 
 /// Creates a booking. Without `practitioner_id` the least loaded free practitioner gets it
 /// (fewest confirmed bookings that local day, then least recently booked, then by id).
+/// `guard`: `org` came from a cache; the write checks it (a failed guard is 409
+/// `slot_taken` here, which the caller then tells apart by asking the database).
 pub async fn create(
     store: &dyn Store,
     org: &Org,
@@ -69,6 +71,7 @@ pub async fn create(
     notify: Notify,
     req: &CreateBookingRequest,
     idem: Option<IdempotencyRef<'_>>,
+    guard: Option<KeyGuard>,
 ) -> Result<Created, DomainError> {
     let service = find_service(store, org, &req.service_id, surface).await?;
     if !service.active {
@@ -109,6 +112,7 @@ pub async fn create(
         customer_timezone: customer.timezone,
         now,
         mail,
+        guard,
     };
     let booking = store.book_first_free(&booking, &candidates, idem).await.map_err(refused)?;
     Ok(Created { booking, manage_token })

@@ -58,17 +58,31 @@ impl FromRequestParts<AppState> for OrgAuth {
     }
 }
 
+/// The request's bearer token, if it sent one.
+pub(super) fn bearer(parts: &Parts) -> Option<&str> {
+    let header = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
+    header.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty())
+}
+
 /// The key and org of the request's bearer token, or why not (the outer `Err` is a store
 /// failure, the inner one the 401 to answer).
 async fn authenticate(parts: &Parts, state: &AppState) -> Result<Result<OrgAuth, ApiError>, ApiError> {
-    let header = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let Some(token) = header.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()) else {
+    let Some(token) = bearer(parts) else {
         return Ok(Err(unauthorized(
             "unauthorized",
             "Send an API key as `Authorization: Bearer ck_live_…`.",
         )));
     };
-    let Some((key, org)) = state.store.find_api_key(&hash_secret(token)).await? else {
+    let found = look_up(&hash_secret(token), state).await?;
+    if let Ok(found) = &found {
+        admit(parts, state, found).await?;
+    }
+    Ok(found)
+}
+
+/// The key with this hash and its org from the database, unless unknown, revoked or expired.
+pub(super) async fn look_up(hash: &str, state: &AppState) -> Result<Result<OrgAuth, ApiError>, ApiError> {
+    let Some((key, org)) = state.store.find_api_key(hash).await? else {
         return Ok(Err(unauthorized("unauthorized", "The API key is not valid.")));
     };
     let now = crate::clock::now();
@@ -78,15 +92,24 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Result<OrgAuth,
     if key.expires_at.is_some_and(|at| at <= now) {
         return Ok(Err(unauthorized("key_expired", "The API key has expired.")));
     }
-    if let Some(caller) = parts.extensions.get::<Caller>() {
-        caller.set_org(&org.id);
-        caller.set_key(&key.id);
-        caller.set_allowance(state.rate_limits.check_org(&org.id)?);
-    }
-    if key.last_used_at.is_none_or(|at| now - at >= TOUCH_EVERY) {
-        state.store.touch_api_key(&key.id, now).await?;
-    }
     Ok(Ok(OrgAuth { org, key }))
+}
+
+/// What every authenticated org API request does: the org's rate limit, the request log's
+/// org and key, and `last_used_at` refreshed when it is [`TOUCH_EVERY`] old. Returns
+/// whether it was refreshed.
+pub(super) async fn admit(parts: &Parts, state: &AppState, auth: &OrgAuth) -> Result<bool, ApiError> {
+    if let Some(caller) = parts.extensions.get::<Caller>() {
+        caller.set_org(&auth.org.id);
+        caller.set_key(&auth.key.id);
+        caller.set_allowance(state.rate_limits.check_org(&auth.org.id)?);
+    }
+    let now = crate::clock::now();
+    let stale = auth.key.last_used_at.is_none_or(|at| now - at >= TOUCH_EVERY);
+    if stale {
+        state.store.touch_api_key(&auth.key.id, now).await?;
+    }
+    Ok(stale)
 }
 
 /// An authenticated person (account API): `Authorization: Bearer cs_…` from login.

@@ -7,6 +7,7 @@ use crate::http::auth::{BookingsRead, BookingsWrite, Scoped};
 use crate::http::error::ApiError;
 use crate::http::extract::{AppJson, AppPath, AppQuery, OptionalJson};
 use crate::http::idempotency::{Idempotency, org_scope};
+use crate::http::key_cache::CachedScoped;
 use crate::http::openapi::{OrgApiErrors, WriteErrors};
 use crate::http::responses::booking_page;
 use crate::http::state::AppState;
@@ -74,14 +75,22 @@ async fn availability(
 #[utoipa::path(post, path = "/api/v1/bookings", operation_id = "create_booking", tag = "bookings", security(("api_key" = [])), params(("Idempotency-Key" = Option<String>, Header, description = "Makes the POST safe to retry: same key and body replay the first response (24 h).")), request_body = CreateBookingRequest, responses((status = 201, body = Booking, description = "Created (scope bookings:write)"), (status = 200, body = Booking, description = "Idempotent replay"), OrgApiErrors, WriteErrors))]
 async fn create(
     State(state): State<AppState>,
-    auth: Scoped<BookingsWrite>,
+    auth: CachedScoped<BookingsWrite>,
     idem: Idempotency,
     AppJson(req): AppJson<CreateBookingRequest>,
 ) -> Result<Response, ApiError> {
     let (store, notify) = (state.store.as_ref(), state.notify());
+    let (org, guard, auth, state) = (&auth.auth.org, auth.guard.clone(), &auth, &state);
     let outcome = idem
-        .run(store, &org_scope(&auth.org), &req, |req, key| async move {
-            let created = bookings::create(store, &auth.org, Surface::OrgApi, notify, req, key).await?;
+        .run(store, &org_scope(org), &req, |req, key| async move {
+            let created = match bookings::create(store, org, Surface::OrgApi, notify, req, key, guard).await {
+                // From the cache: refused on what the database now says, or as it said.
+                Err(refused) if auth.guard.is_some() => match auth.refresh(state).await? {
+                    Some(fresh) => bookings::create(store, &fresh.org, Surface::OrgApi, notify, req, key, None).await?,
+                    None => return Err(refused.into()),
+                },
+                created => created?,
+            };
             Ok(Booking::from(&created.booking))
         })
         .await?;

@@ -30,6 +30,9 @@ pub const KEY_TTL: Duration = Duration::hours(24);
 /// An in-flight key older than this belongs to a request that died; it is taken over.
 pub const ABANDONED_AFTER: Duration = Duration::minutes(2);
 
+/// The header's name, as `http` matches it (lower case).
+pub const HEADER: &str = "idempotency-key";
+
 /// The `Idempotency-Key` header of a POST, if sent (1–255 visible ASCII characters, else
 /// 400), with the method and path of the request it came with.
 pub struct Idempotency {
@@ -42,7 +45,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Idempotency {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let key = match parts.headers.get("idempotency-key") {
+        let key = match parts.headers.get(HEADER) {
             None => None,
             Some(value) => {
                 let key = value

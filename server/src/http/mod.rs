@@ -19,7 +19,8 @@
 //!
 //! Beside the routes: [`state`] (what handlers reach), [`error`] (the one mapping of every
 //! failure to the envelope), [`extract`] (extractors that answer with the envelope),
-//! [`auth`] (API keys and sessions, scopes), [`idempotency`] (the `Idempotency-Key`
+//! [`auth`] (API keys and sessions, scopes), [`key_cache`] (cached keys for booking
+//! creation, checked by the write), [`idempotency`] (the `Idempotency-Key`
 //! wrapper), [`rate_limit`] (buckets per client and per org), [`context`] (span,
 //! request log; the request id in `request_id`).
 
@@ -34,6 +35,7 @@ pub mod error;
 pub mod extract;
 mod health;
 pub mod idempotency;
+pub mod key_cache;
 mod lockout;
 mod manage;
 pub mod openapi;

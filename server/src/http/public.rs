@@ -114,7 +114,7 @@ async fn create_booking(
     let (store, notify) = (state.store.as_ref(), state.notify());
     let outcome = idem
         .run(store, &public_scope(&org, client), &req, |req, key| async move {
-            let created = bookings::create(store, &org, Surface::Public, notify, req, key).await?;
+            let created = bookings::create(store, &org, Surface::Public, notify, req, key, None).await?;
             Ok(Booking { manage_token: created.manage_token, ..Booking::from(&created.booking) })
         })
         .await?;

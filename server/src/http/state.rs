@@ -12,6 +12,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub request_log: RequestLog,
     pub rate_limits: Arc<RateLimits>,
+    pub key_cache: Arc<crate::http::key_cache::KeyCache>,
 }
 
 impl AppState {

@@ -88,6 +88,22 @@ pub struct NewBooking {
     pub now: DateTime<Utc>,
     /// Messages to write with it (none when mail is off).
     pub mail: Vec<crate::model::NewMail>,
+    /// Set when the booking was computed from a cached API key and org: the write itself
+    /// checks the guard and writes nothing unless it holds.
+    pub guard: Option<KeyGuard>,
+}
+
+/// What a booking made with a cached API key must still find in the database when it is
+/// written: the key neither revoked nor expired, and its org as it was cached (the
+/// catalogue version, timezone and name the booking was computed with). When the guard
+/// fails the store answers [`crate::store::StoreError::Overlap`], as for a taken time; the
+/// caller then asks the database which of the two it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyGuard {
+    pub key_id: String,
+    pub catalog_version: i64,
+    pub org_timezone: String,
+    pub org_name: String,
 }
 
 impl NewBooking {

@@ -197,6 +197,27 @@ macro_rules! impl_bookings_store {
                     idem: Option<IdempotencyRef<'_>>,
                 ) -> Result<BookingRecord, StoreError> {
                     let mut tx = self.begin_write().await?;
+                    if let Some(g) = &b.guard {
+                        // The cached key and org the booking was computed with, still so?
+                        let holds: i64 = sqlx::query_scalar(
+                            "SELECT COUNT(*) FROM api_keys k JOIN orgs o ON o.id = k.org_id \
+                             WHERE k.id = $1 AND k.org_id = $2 AND k.revoked_at IS NULL \
+                             AND (k.expires_at IS NULL OR k.expires_at > $3) \
+                             AND o.catalog_version = $4 AND o.timezone = $5 AND o.name = $6",
+                        )
+                        .bind(&g.key_id)
+                        .bind(&b.org_id)
+                        .bind(Ts(b.now))
+                        .bind(g.catalog_version)
+                        .bind(&g.org_timezone)
+                        .bind(&g.org_name)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(map_err)?;
+                        if holds == 0 {
+                            return Err(StoreError::Overlap);
+                        }
+                    }
                     let customer_id = Self::upsert_customer(&mut tx, b).await?;
                     let row: BookingRow = sqlx::query_as(
                         "INSERT INTO bookings (id, org_id, service_id, practitioner_id, customer_id, start_at, end_at, \

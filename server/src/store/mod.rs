@@ -90,7 +90,7 @@ pub mod time_reads {
     /// how loaded each candidate is (`store/postgres/book.rs`).
     /// With every part (mails, idempotency record).
     pub fn postgres_book_sql() -> &'static str {
-        super::postgres::book::book_sql(true, true)
+        super::postgres::book::book_sql(true, true, false)
     }
 
     /// The busy-ranges read as this backend runs it.

@@ -37,7 +37,7 @@ const BOOK_HEAD: &str = "WITH day AS ( \
         ORDER BY n, last NULLS FIRST, c.id COLLATE \"C\"), \
     pick AS ( \
         SELECT r.id FROM ranked r \
-        WHERE NOT EXISTS (SELECT 1 FROM bookings x WHERE x.practitioner_id = r.id AND x.status = 'confirmed' \
+        WHERE {guard}NOT EXISTS (SELECT 1 FROM bookings x WHERE x.practitioner_id = r.id AND x.status = 'confirmed' \
           AND x.blocked_start < $8 AND x.blocked_start >= $26 AND x.blocked_end > $7) \
         ORDER BY r.n, r.last NULLS FIRST, r.id COLLATE \"C\" LIMIT 1), \
     customer AS ( \
@@ -85,20 +85,33 @@ const BOOK_SAVED: &str = ", saved AS ( \
         response_body = replace(replace($21, $17, booking.customer_id), $29, booking.practitioner_id) \
         FROM booking WHERE scope = $19 AND key = $20)";
 
-/// Parameters only the mail part uses, and only the idempotency part.
+/// The guard of a booking made with a cached key (`model::KeyGuard`: `$30` the key, `$31`
+/// to `$33` the org's catalogue version, timezone and name as cached), a condition of
+/// `pick`: when it fails no candidate is picked and nothing is written. It does not depend
+/// on the candidate, so Postgres evaluates it once.
+const BOOK_GUARD: &str = "EXISTS (SELECT 1 FROM api_keys k JOIN orgs o ON o.id = k.org_id \
+        WHERE k.id = $30 AND k.org_id = $2 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > $14) \
+        AND o.catalog_version = $31 AND o.timezone = $32 AND o.name = $33) AND ";
+
+/// Parameters only the mail part uses, only the idempotency part, only the guard.
 const MAIL_PARAMS: &[u32] = &[23];
 const SAVED_PARAMS: &[u32] = &[19, 20, 21];
+const GUARD_PARAMS: &[u32] = &[30, 31, 32, 33];
 
-/// The statement for a booking with mails or not, with an idempotency key or not: parts a
-/// request does not need are left out (each would cost the executor its setup and the locks
-/// on its table and indexes, also when it writes nothing), and the parameters after theirs
-/// renumbered, so every variant binds the same values in the same order without those.
-pub(in crate::store) fn book_sql(mail: bool, idempotency: bool) -> &'static str {
-    static VARIANTS: OnceLock<[String; 4]> = OnceLock::new();
+/// The statement for a booking with mails or not, with an idempotency key or not, with a
+/// guard or not: parts a request does not need are left out (each would cost the executor
+/// its setup and the locks on its table and indexes, also when it writes nothing), and the
+/// parameters after theirs renumbered, so every variant binds the same values in the same
+/// order without those.
+pub(in crate::store) fn book_sql(mail: bool, idempotency: bool, guard: bool) -> &'static str {
+    static VARIANTS: OnceLock<Vec<String>> = OnceLock::new();
     let variants = VARIANTS.get_or_init(|| {
-        [(false, false), (false, true), (true, false), (true, true)].map(|(mail, idem)| {
-            let mut sql = String::from(BOOK_HEAD);
+        (0..8).map(|v| (v & 4 != 0, v & 2 != 0, v & 1 != 0)).map(|(mail, idem, guard)| {
             let mut left_out = Vec::new();
+            let mut sql = BOOK_HEAD.replace("{guard}", if guard { BOOK_GUARD } else { "" });
+            if !guard {
+                left_out.extend_from_slice(GUARD_PARAMS);
+            }
             match mail {
                 true => sql.push_str(BOOK_MAIL),
                 false => left_out.extend_from_slice(MAIL_PARAMS),
@@ -110,9 +123,9 @@ pub(in crate::store) fn book_sql(mail: bool, idempotency: bool) -> &'static str 
             }
             sql.push_str(" SELECT * FROM booking");
             renumber(&sql, &left_out)
-        })
+        }).collect()
     });
-    &variants[usize::from(mail) * 2 + usize::from(idempotency)]
+    &variants[usize::from(mail) * 4 + usize::from(idempotency) * 2 + usize::from(guard)]
 }
 
 /// `sql` with each `$n` lowered by the number of `left_out` parameters below `n`.
@@ -160,7 +173,7 @@ impl PgStore {
             candidates.iter().fold((b.start, b.start), |(lo, hi), c| (lo.min(c.day.0), hi.max(c.day.1)));
         let customer_id = crate::ids::new_id("cus");
         for _ in 0..candidates.len() {
-            let mut q = sqlx::query_as(book_sql(!b.mail.is_empty(), idem.is_some()))
+            let mut q = sqlx::query_as(book_sql(!b.mail.is_empty(), idem.is_some(), b.guard.is_some()))
                 .bind(&b.id)
                 .bind(&b.org_id)
                 .bind(&b.service_id)
@@ -186,13 +199,17 @@ impl PgStore {
             if !b.mail.is_empty() {
                 q = q.bind(sqlx::types::Json(&b.mail));
             }
-            let found: Result<Option<bookings::BookingRow>, _> = q
+            q = q
                 .bind(&day_from)
                 .bind(&day_to)
                 .bind(ts::Ts(b.blocked_start - MAX_BLOCKED))
                 .bind(ts::Ts(days.0))
                 .bind(ts::Ts(days.1))
-                .bind(&practitioner)
+                .bind(&practitioner);
+            if let Some(g) = &b.guard {
+                q = q.bind(&g.key_id).bind(g.catalog_version).bind(&g.org_timezone).bind(&g.org_name);
+            }
+            let found: Result<Option<bookings::BookingRow>, _> = q
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(map_err);
@@ -214,13 +231,15 @@ mod tests {
     use super::book_sql;
 
     /// Every variant numbers its parameters `$1`…`$n` without a gap (Postgres cannot type
-    /// a parameter no part uses), the full one all 29.
+    /// a parameter no part uses), the full one all 33.
     #[test]
     fn each_variant_numbers_its_parameters_without_gaps() {
         for (mail, idem, count) in
             [(false, false, 25), (false, true, 28), (true, false, 26), (true, true, 29)]
         {
-            let sql = book_sql(mail, idem);
+          for guard in [false, true] {
+            let count = count + if guard { 4 } else { 0 };
+            let sql = book_sql(mail, idem, guard);
             let mut used: Vec<u32> = sql
                 .split('$')
                 .skip(1)
@@ -233,6 +252,9 @@ mod tests {
             assert_eq!(used, (1..=count).collect::<Vec<_>>(), "mail {mail}, idempotency {idem}");
             assert_eq!(sql.contains("mail_outbox"), mail);
             assert_eq!(sql.contains("idempotency_keys"), idem);
+            assert_eq!(sql.contains("api_keys"), guard);
+            assert!(!sql.contains("{guard}"));
+          }
         }
     }
 }
