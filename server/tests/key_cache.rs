@@ -23,7 +23,12 @@ fn at(n: i64, hm: &str) -> DateTime<Utc> {
     Berlin.from_local_datetime(&day.and_time(t)).single().unwrap().with_timezone(&Utc)
 }
 
-async fn book(app: &TestApp, org: &SeededOrg, start: DateTime<Utc>, who: Option<&str>) -> (StatusCode, Value) {
+async fn book(
+    app: &TestApp,
+    org: &SeededOrg,
+    start: DateTime<Utc>,
+    who: Option<&str>,
+) -> (StatusCode, Value) {
     book_for(app, org, start, who, json!({ "name": "Grace Hopper", "email": "grace@example.com" })).await
 }
 
@@ -86,7 +91,9 @@ async fn a_key_revoked_or_expired_elsewhere_is_refused_with_nothing_written(back
     elsewhere(
         &app,
         &format!("UPDATE api_keys SET expires_at = now() - interval '1 minute' WHERE id = '{id}'"),
-        &format!("UPDATE api_keys SET expires_at = CAST(strftime('%s', 'now') AS INTEGER) - 60 WHERE id = '{id}'"),
+        &format!(
+            "UPDATE api_keys SET expires_at = CAST(strftime('%s', 'now') AS INTEGER) - 60 WHERE id = '{id}'"
+        ),
     )
     .await;
     let (status, body) = book(&app, &org, at(20, "12:00"), None).await;
@@ -130,16 +137,20 @@ async fn hours_changed_elsewhere_count_for_the_next_booking(backend: Backend) {
 
     let hours = |end: &str| {
         let day = format!(r#"[{{"start":"08:00","end":"{end}"}}]"#);
-        let week: Vec<String> = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-            .iter()
-            .map(|d| format!(r#""{d}":{day}"#))
-            .collect();
+        let week: Vec<String> =
+            ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+                .iter()
+                .map(|d| format!(r#""{d}":{day}"#))
+                .collect();
         format!("{{{}}}", week.join(","))
     };
     let set_hours = |end: &str| {
         let week = hours(end);
         (
-            format!("UPDATE practitioners SET weekly_hours = '{week}'::jsonb WHERE org_id = '{}'", org.org.id),
+            format!(
+                "UPDATE practitioners SET weekly_hours = '{week}'::jsonb WHERE org_id = '{}'",
+                org.org.id
+            ),
             format!("UPDATE practitioners SET weekly_hours = '{week}' WHERE org_id = '{}'", org.org.id),
         )
     };

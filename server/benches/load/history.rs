@@ -152,7 +152,12 @@ pub async fn raw_rows(db: &TestDb) -> i64 {
 /// SQLite has no pgbench: the same insert through a pool, each its own `BEGIN IMMEDIATE`
 /// transaction, with the server's durability (`synchronous=FULL`, WAL).
 /// `offset`: rows earlier runs wrote, so each run inserts ids and times of its own.
-async fn sqlite_insert_rate(db: &TestDb, [org, svc, prac, cus]: [String; 4], connections: u32, offset: i64) -> f64 {
+async fn sqlite_insert_rate(
+    db: &TestDb,
+    [org, svc, prac, cus]: [String; 4],
+    connections: u32,
+    offset: i64,
+) -> f64 {
     use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
     let options = db.url.parse::<SqliteConnectOptions>().unwrap();
     let pool = SqlitePoolOptions::new()

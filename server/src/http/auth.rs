@@ -7,11 +7,12 @@ use crate::http::context::{Caller, ClientIp};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
 use crate::keys::hash_secret;
-use crate::model::{ApiKeyRecord, Org, SessionRecord, UserRecord};
+use crate::model::{ApiKeyRecord, KeyGuard, Org, SessionRecord, UserRecord};
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 use chrono::Duration;
+use std::marker::PhantomData;
 
 /// An authenticated org API caller: the key and the org it belongs to.
 pub struct OrgAuth {
@@ -59,7 +60,7 @@ impl FromRequestParts<AppState> for OrgAuth {
 }
 
 /// The request's bearer token, if it sent one.
-pub(super) fn bearer(parts: &Parts) -> Option<&str> {
+fn bearer(parts: &Parts) -> Option<&str> {
     let header = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
     header.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty())
 }
@@ -81,7 +82,7 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Result<OrgAuth,
 }
 
 /// The key with this hash and its org from the database, unless unknown, revoked or expired.
-pub(super) async fn look_up(hash: &str, state: &AppState) -> Result<Result<OrgAuth, ApiError>, ApiError> {
+async fn look_up(hash: &str, state: &AppState) -> Result<Result<OrgAuth, ApiError>, ApiError> {
     let Some((key, org)) = state.store.find_api_key(hash).await? else {
         return Ok(Err(unauthorized("unauthorized", "The API key is not valid.")));
     };
@@ -98,7 +99,7 @@ pub(super) async fn look_up(hash: &str, state: &AppState) -> Result<Result<OrgAu
 /// What every authenticated org API request does: the org's rate limit, the request log's
 /// org and key, and `last_used_at` refreshed when it is [`TOUCH_EVERY`] old. Returns
 /// whether it was refreshed.
-pub(super) async fn admit(parts: &Parts, state: &AppState, auth: &OrgAuth) -> Result<bool, ApiError> {
+async fn admit(parts: &Parts, state: &AppState, auth: &OrgAuth) -> Result<bool, ApiError> {
     if let Some(caller) = parts.extensions.get::<Caller>() {
         caller.set_org(&auth.org.id);
         caller.set_key(&auth.key.id);
@@ -201,5 +202,70 @@ impl<S: Scope + Send + Sync> FromRequestParts<AppState> for Scoped<S> {
         let auth = OrgAuth::from_request_parts(parts, state).await?;
         auth.require(S::NAME)?;
         Ok(Scoped(auth, std::marker::PhantomData))
+    }
+}
+
+/// [`Scoped`] for booking creation (see [`crate::http::key_cache`]): the key from the cache when it is
+/// there (with the guard its write must check), else looked up and then cached.
+pub struct CachedScoped<S: Scope> {
+    pub auth: OrgAuth,
+    /// `Some` when `auth` came from the cache.
+    pub guard: Option<KeyGuard>,
+    hash: String,
+    scope: PhantomData<S>,
+}
+
+impl<S: Scope + Send + Sync> FromRequestParts<AppState> for CachedScoped<S> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let idempotent = parts.headers.contains_key(super::idempotency::HEADER);
+        let hash = bearer(parts).map(hash_secret).unwrap_or_default();
+        let now = crate::clock::now();
+        let cached = state
+            .key_cache
+            .get(&hash)
+            .filter(|(key, _)| !idempotent && !hash.is_empty() && key.expires_at.is_none_or(|at| at > now));
+        if let Some((key, org)) = cached {
+            if let Some(ip) = parts.extensions.get::<ClientIp>() {
+                state.rate_limits.check_auth(ip.0)?;
+            }
+            let mut auth = OrgAuth { org, key };
+            auth.require(S::NAME)?;
+            if admit(parts, state, &auth).await? {
+                auth.key.last_used_at = Some(now);
+                state.key_cache.put(&hash, &auth.key, &auth.org);
+            }
+            let guard = KeyGuard {
+                key_id: auth.key.id.clone(),
+                catalog_version: auth.org.catalog_version,
+                org_timezone: auth.org.timezone.clone(),
+                org_name: auth.org.name.clone(),
+            };
+            return Ok(CachedScoped { auth, guard: Some(guard), hash, scope: PhantomData });
+        }
+        let auth = OrgAuth::from_request_parts(parts, state).await?;
+        auth.require(S::NAME)?;
+        state.key_cache.put(&hash, &auth.key, &auth.org);
+        Ok(CachedScoped { auth, guard: None, hash, scope: PhantomData })
+    }
+}
+
+impl<S: Scope> CachedScoped<S> {
+    /// After a refusal of a request that used the cache: the key and org from the database
+    /// (cached again), 401 when the key was revoked or expired meanwhile, `None` when
+    /// nothing the request depended on changed (so the refusal stands).
+    pub async fn refresh(&self, state: &AppState) -> Result<Option<OrgAuth>, ApiError> {
+        let Some(guard) = &self.guard else { return Ok(None) };
+        state.key_cache.forget(&self.hash);
+        let fresh = look_up(&self.hash, state).await??;
+        fresh.require(S::NAME)?;
+        state.key_cache.put(&self.hash, &fresh.key, &fresh.org);
+        let org = &fresh.org;
+        let same = fresh.key.id == guard.key_id
+            && org.catalog_version == guard.catalog_version
+            && org.timezone == guard.org_timezone
+            && org.name == guard.org_name;
+        Ok((!same).then_some(fresh))
     }
 }

@@ -3,11 +3,10 @@
 use crate::domain::bookings;
 use crate::domain::input::{RangeEnd, date_or_instant};
 use crate::domain::scheduling::{self, Surface, org_timezone};
-use crate::http::auth::{BookingsRead, BookingsWrite, Scoped};
+use crate::http::auth::{BookingsRead, BookingsWrite, CachedScoped, Scoped};
 use crate::http::error::ApiError;
 use crate::http::extract::{AppJson, AppPath, AppQuery, OptionalJson};
 use crate::http::idempotency::{Idempotency, org_scope};
-use crate::http::key_cache::CachedScoped;
 use crate::http::openapi::{OrgApiErrors, WriteErrors};
 use crate::http::responses::booking_page;
 use crate::http::state::AppState;
@@ -86,7 +85,9 @@ async fn create(
             let created = match bookings::create(store, org, Surface::OrgApi, notify, req, key, guard).await {
                 // From the cache: refused on what the database now says, or as it said.
                 Err(refused) if auth.guard.is_some() => match auth.refresh(state).await? {
-                    Some(fresh) => bookings::create(store, &fresh.org, Surface::OrgApi, notify, req, key, None).await?,
+                    Some(fresh) => {
+                        bookings::create(store, &fresh.org, Surface::OrgApi, notify, req, key, None).await?
+                    }
                     None => return Err(refused.into()),
                 },
                 created => created?,

@@ -64,9 +64,9 @@ macro_rules! impl_request_log_store {
     ($store:ty, $db:ty) => {
         mod request_log_sql {
             use super::*;
+            use chrono::{DateTime, Utc};
             use $crate::store::request_log::RequestLogRow;
             use $crate::store::ts::Ts;
-            use chrono::{DateTime, Utc};
 
             #[async_trait]
             impl RequestLogStore for $store {
@@ -78,11 +78,12 @@ macro_rules! impl_request_log_store {
                 }
 
                 async fn recent_request_logs(&self, limit: u32) -> Result<Vec<RequestLogEntry>, StoreError> {
-                    let rows: Vec<RequestLogRow> = sqlx::query_as("SELECT * FROM request_log ORDER BY id DESC LIMIT $1")
-                        .bind(i64::from(limit))
-                        .fetch_all(&self.pool)
-                        .await
-                        .map_err(map_err)?;
+                    let rows: Vec<RequestLogRow> =
+                        sqlx::query_as("SELECT * FROM request_log ORDER BY id DESC LIMIT $1")
+                            .bind(i64::from(limit))
+                            .fetch_all(&self.pool)
+                            .await
+                            .map_err(map_err)?;
                     Ok(rows.into_iter().map(Into::into).collect())
                 }
 

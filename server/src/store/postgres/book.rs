@@ -106,24 +106,27 @@ const GUARD_PARAMS: &[u32] = &[30, 31, 32, 33];
 pub(in crate::store) fn book_sql(mail: bool, idempotency: bool, guard: bool) -> &'static str {
     static VARIANTS: OnceLock<Vec<String>> = OnceLock::new();
     let variants = VARIANTS.get_or_init(|| {
-        (0..8).map(|v| (v & 4 != 0, v & 2 != 0, v & 1 != 0)).map(|(mail, idem, guard)| {
-            let mut left_out = Vec::new();
-            let mut sql = BOOK_HEAD.replace("{guard}", if guard { BOOK_GUARD } else { "" });
-            if !guard {
-                left_out.extend_from_slice(GUARD_PARAMS);
-            }
-            match mail {
-                true => sql.push_str(BOOK_MAIL),
-                false => left_out.extend_from_slice(MAIL_PARAMS),
-            }
-            sql.push_str(BOOK_EVENT);
-            match idem {
-                true => sql.push_str(BOOK_SAVED),
-                false => left_out.extend_from_slice(SAVED_PARAMS),
-            }
-            sql.push_str(" SELECT * FROM booking");
-            renumber(&sql, &left_out)
-        }).collect()
+        (0..8)
+            .map(|v| (v & 4 != 0, v & 2 != 0, v & 1 != 0))
+            .map(|(mail, idem, guard)| {
+                let mut left_out = Vec::new();
+                let mut sql = BOOK_HEAD.replace("{guard}", if guard { BOOK_GUARD } else { "" });
+                if !guard {
+                    left_out.extend_from_slice(GUARD_PARAMS);
+                }
+                match mail {
+                    true => sql.push_str(BOOK_MAIL),
+                    false => left_out.extend_from_slice(MAIL_PARAMS),
+                }
+                sql.push_str(BOOK_EVENT);
+                match idem {
+                    true => sql.push_str(BOOK_SAVED),
+                    false => left_out.extend_from_slice(SAVED_PARAMS),
+                }
+                sql.push_str(" SELECT * FROM booking");
+                renumber(&sql, &left_out)
+            })
+            .collect()
     });
     &variants[usize::from(mail) * 4 + usize::from(idempotency) * 2 + usize::from(guard)]
 }
@@ -209,10 +212,8 @@ impl PgStore {
             if let Some(g) = &b.guard {
                 q = q.bind(&g.key_id).bind(g.catalog_version).bind(&g.org_timezone).bind(&g.org_name);
             }
-            let found: Result<Option<bookings::BookingRow>, _> = q
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(map_err);
+            let found: Result<Option<bookings::BookingRow>, _> =
+                q.fetch_optional(&self.pool).await.map_err(map_err);
             match found {
                 Ok(Some(row)) => return row.try_into(),
                 // No candidate is free.
@@ -237,24 +238,24 @@ mod tests {
         for (mail, idem, count) in
             [(false, false, 25), (false, true, 28), (true, false, 26), (true, true, 29)]
         {
-          for guard in [false, true] {
-            let count = count + if guard { 4 } else { 0 };
-            let sql = book_sql(mail, idem, guard);
-            let mut used: Vec<u32> = sql
-                .split('$')
-                .skip(1)
-                .map(|s| {
-                    s.bytes().take_while(u8::is_ascii_digit).fold(0, |n, d| n * 10 + u32::from(d - b'0'))
-                })
-                .collect();
-            used.sort_unstable();
-            used.dedup();
-            assert_eq!(used, (1..=count).collect::<Vec<_>>(), "mail {mail}, idempotency {idem}");
-            assert_eq!(sql.contains("mail_outbox"), mail);
-            assert_eq!(sql.contains("idempotency_keys"), idem);
-            assert_eq!(sql.contains("api_keys"), guard);
-            assert!(!sql.contains("{guard}"));
-          }
+            for guard in [false, true] {
+                let count = count + if guard { 4 } else { 0 };
+                let sql = book_sql(mail, idem, guard);
+                let mut used: Vec<u32> = sql
+                    .split('$')
+                    .skip(1)
+                    .map(|s| {
+                        s.bytes().take_while(u8::is_ascii_digit).fold(0, |n, d| n * 10 + u32::from(d - b'0'))
+                    })
+                    .collect();
+                used.sort_unstable();
+                used.dedup();
+                assert_eq!(used, (1..=count).collect::<Vec<_>>(), "mail {mail}, idempotency {idem}");
+                assert_eq!(sql.contains("mail_outbox"), mail);
+                assert_eq!(sql.contains("idempotency_keys"), idem);
+                assert_eq!(sql.contains("api_keys"), guard);
+                assert!(!sql.contains("{guard}"));
+            }
         }
     }
 }
