@@ -81,9 +81,9 @@ async fn call(req: Result<Request, gloo_net::Error>) -> Result<String, Failure> 
         return Ok(body);
     }
     let retry_after = res.headers().get("retry-after").and_then(|v| v.parse().ok());
-    let (code, message, field) = match serde_json::from_str::<ErrorBody>(&body) {
-        Ok(body) => (body.error.code, body.error.message, body.error.field),
-        Err(_) => (String::new(), "Something went wrong. Please try again.".into(), None),
+    let (code, message, field) = match parse::<ErrorBody>(&body) {
+        Some(body) => (body.error.code, body.error.message, body.error.field),
+        None => (String::new(), "Something went wrong. Please try again.".into(), None),
     };
     Err(Failure::Status { status: res.status(), code, message, field, retry_after })
 }
@@ -92,7 +92,13 @@ async fn send<T: DeserializeOwned>(req: Result<Request, gloo_net::Error>) -> Res
     // Boxed: one shared `call` state machine instead of a copy inlined per `T`.
     let body = Box::pin(call(req)).await?;
     // A 2xx whose body is not what the contract says: as good as no answer.
-    serde_json::from_str(&body).map_err(|_| Failure::Network)
+    parse(&body).ok_or(Failure::Network)
+}
+
+/// JSON through the browser's own parser (`JSON.parse`) into `T`: the wasm carries no JSON
+/// parser of its own.
+fn parse<T: DeserializeOwned>(body: &str) -> Option<T> {
+    serde_wasm_bindgen::from_value(js_sys::JSON::parse(body).ok()?).ok()
 }
 
 fn get(url: &str) -> Result<Request, gloo_net::Error> {
@@ -135,7 +141,10 @@ fn post_json(
     body: &impl serde::Serialize,
     idempotency_key: &str,
 ) -> Result<Request, gloo_net::Error> {
-    let json = serde_json::to_string(body).map_err(gloo_net::Error::from)?;
+    // As JSON.stringify writes it: maps as objects, `None` as null.
+    let value = body.serialize(&serde_wasm_bindgen::Serializer::json_compatible());
+    let json = value.ok().and_then(|v| js_sys::JSON::stringify(&v).ok()).and_then(|s| s.as_string());
+    let json = json.ok_or_else(|| gloo_net::Error::GlooError("the request body is not JSON".into()))?;
     RequestBuilder::new(url)
         .method(gloo_net::http::Method::POST)
         .header("Idempotency-Key", idempotency_key)
