@@ -1,7 +1,7 @@
 //! The widget in a real browser (Debian's chromium through chromedriver, driven by
 //! fantoccini), against the real `cadence` binary serving the built widget: booking by
-//! clicking on the public page, the embed on another origin, a time taken meanwhile, and
-//! times shown in the browser's timezone.
+//! clicking on the public page, the embed on another origin, a time taken meanwhile,
+//! times shown in the browser's timezone, and the layout from 320 to 1280 px.
 
 use fantoccini::Locator;
 use std::time::Duration;
@@ -91,6 +91,72 @@ async fn a_customer_books_by_clicking_and_the_org_api_has_the_booking() {
     let width: f64 =
         c.execute("return document.documentElement.scrollWidth", vec![]).await.unwrap().as_f64().unwrap();
     assert!(width <= 360.0, "no horizontal scrolling with the form open at 360 px: {width}");
+    s.finish().await;
+}
+
+/// Where the month and the chosen day's times stand, and whether the page scrolls sideways.
+struct Layout {
+    calendar: [f64; 4],
+    times: [f64; 4],
+    scroll_width: f64,
+    width: f64,
+}
+
+async fn layout(c: &fantoccini::Client) -> Layout {
+    let js = "const r = s => { const b = document.querySelector(s).getBoundingClientRect(); \
+              return [b.left, b.right, b.top, b.bottom]; }; \
+              return [...r('section.calendar'), ...r('section.times'), \
+              document.documentElement.scrollWidth, window.innerWidth];";
+    let v: Vec<f64> = c
+        .execute(js, vec![])
+        .await
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    Layout {
+        calendar: [v[0], v[1], v[2], v[3]],
+        times: [v[4], v[5], v[6], v[7]],
+        scroll_width: v[8],
+        width: v[9],
+    }
+}
+
+#[tokio::test]
+async fn from_900_px_the_month_and_the_days_times_stand_side_by_side() {
+    let s = Session::start("Europe/Berlin").await;
+    let (c, demo) = (&s.c, &s.demo);
+    pick_first_time(c, &demo.base_url).await;
+    for (width, side_by_side) in [(1280, true), (900, true), (899, false), (360, false), (320, false)] {
+        c.set_window_size(width, 900).await.unwrap();
+        // The window's outer size includes no chrome in headless mode; wait for the reflow.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let l = layout(c).await;
+        assert!(
+            l.scroll_width <= l.width,
+            "no sideways scroll at {width} px: {} > {}",
+            l.scroll_width,
+            l.width
+        );
+        let ([cl, cr, ct, cb], [tl, _, tt, _]) = (l.calendar, l.times);
+        if side_by_side {
+            assert!(
+                tl >= cr,
+                "at {width} px the times stand right of the month: {l:?}",
+                l = (l.calendar, l.times)
+            );
+            assert!((tt - ct).abs() < 40.0, "and at its height: {:?}", (l.calendar, l.times));
+        } else {
+            assert!(tt >= cb, "at {width} px the times come below the month: {:?}", (l.calendar, l.times));
+            assert!((tl - cl).abs() < 1.0, "in the same column: {:?}", (l.calendar, l.times));
+        }
+        if [1280, 900, 360].contains(&width) {
+            c.execute("window.scrollTo(0, 0)", vec![]).await.unwrap();
+            screenshot(c, &format!("calendar-and-times-{width}")).await;
+        }
+    }
     s.finish().await;
 }
 
