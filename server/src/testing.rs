@@ -113,6 +113,15 @@ pub struct SeededOrg {
     pub practitioners: [String; 2],
 }
 
+/// The instant of wall-clock time `hm` ("HH:MM") in `tz`, `days` days from today there
+/// (the earlier instant when the clock shows it twice; panics on a time that day skips).
+pub fn local_at(tz: chrono_tz::Tz, days: i64, hm: &str) -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    let day = (chrono::Utc::now().with_timezone(&tz) + chrono::Duration::days(days)).date_naive();
+    let time = chrono::NaiveTime::parse_from_str(hm, "%H:%M").expect("HH:MM");
+    tz.from_local_datetime(&day.and_time(time)).earliest().expect("a time that exists that day").to_utc()
+}
+
 /// Seeds a [`SeededOrg`] with this slug and IANA timezone.
 pub async fn seed_org(store: &dyn Store, slug: &str, timezone: &str) -> SeededOrg {
     use cadence_shared::{Interval, WeeklyHours};

@@ -4,8 +4,8 @@
 //! first), then the lowest id; and what the booking's event, its idempotent replay and the
 //! stored row say about the chosen practitioner.
 
-use cadence_server::testing::{Backend, SeededOrg, TestApp, seed_org};
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use cadence_server::testing::{Backend, SeededOrg, TestApp, local_at, seed_org};
+use chrono::{DateTime, Utc};
 use chrono_tz::Europe::Berlin;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -17,9 +17,7 @@ cadence_server::both_backends!(
 
 /// The instant of a Berlin wall-clock time `n` days from today.
 fn at(n: i64, hm: &str) -> DateTime<Utc> {
-    let day: NaiveDate = (Utc::now().with_timezone(&Berlin) + Duration::days(n)).date_naive();
-    let t = chrono::NaiveTime::parse_from_str(hm, "%H:%M").unwrap();
-    Berlin.from_local_datetime(&day.and_time(t)).single().unwrap().with_timezone(&Utc)
+    local_at(Berlin, n, hm)
 }
 
 async fn book(

@@ -114,6 +114,30 @@ pub(super) async fn book_in_turn<S: BusyStore + BookingStore + ?Sized>(
     Err(StoreError::Overlap)
 }
 
+/// What a [`crate::model::KeyGuard`] asks of the database, as the `FROM … WHERE` of a
+/// query with these placeholders (key id, org id, now, catalogue version, timezone, name):
+/// one text for both writes that check it (the one-statement booking on Postgres, and the
+/// write transaction). A macro so that each can put its own parameter numbers in.
+macro_rules! key_guard {
+    ($key:literal, $org:literal, $now:literal, $version:literal, $tz:literal, $name:literal) => {
+        concat!(
+            "FROM api_keys k JOIN orgs o ON o.id = k.org_id WHERE k.id = ",
+            $key,
+            " AND k.org_id = ",
+            $org,
+            " AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > ",
+            $now,
+            ") AND o.catalog_version = ",
+            $version,
+            " AND o.timezone = ",
+            $tz,
+            " AND o.name = ",
+            $name
+        )
+    };
+}
+pub(super) use key_guard;
+
 #[derive(sqlx::FromRow)]
 pub(super) struct BookingRow {
     pub id: String,
@@ -199,12 +223,10 @@ macro_rules! impl_bookings_store {
                     let mut tx = self.begin_write().await?;
                     if let Some(g) = &b.guard {
                         // The cached key and org the booking was computed with, still so?
-                        let holds: i64 = sqlx::query_scalar(
-                            "SELECT COUNT(*) FROM api_keys k JOIN orgs o ON o.id = k.org_id \
-                             WHERE k.id = $1 AND k.org_id = $2 AND k.revoked_at IS NULL \
-                             AND (k.expires_at IS NULL OR k.expires_at > $3) \
-                             AND o.catalog_version = $4 AND o.timezone = $5 AND o.name = $6",
-                        )
+                        let holds: i64 = sqlx::query_scalar(concat!(
+                            "SELECT COUNT(*) ",
+                            $crate::store::bookings::key_guard!("$1", "$2", "$3", "$4", "$5", "$6")
+                        ))
                         .bind(&g.key_id)
                         .bind(&b.org_id)
                         .bind(Ts(b.now))

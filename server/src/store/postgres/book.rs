@@ -89,9 +89,11 @@ const BOOK_SAVED: &str = ", saved AS ( \
 /// to `$33` the org's catalogue version, timezone and name as cached), a condition of
 /// `pick`: when it fails no candidate is picked and nothing is written. It does not depend
 /// on the candidate, so Postgres evaluates it once.
-const BOOK_GUARD: &str = "EXISTS (SELECT 1 FROM api_keys k JOIN orgs o ON o.id = k.org_id \
-        WHERE k.id = $30 AND k.org_id = $2 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > $14) \
-        AND o.catalog_version = $31 AND o.timezone = $32 AND o.name = $33) AND ";
+const BOOK_GUARD: &str = concat!(
+    "EXISTS (SELECT 1 ",
+    crate::store::bookings::key_guard!("$30", "$2", "$14", "$31", "$32", "$33"),
+    ") AND "
+);
 
 /// Parameters only the mail part uses, only the idempotency part, only the guard.
 const MAIL_PARAMS: &[u32] = &[23];
