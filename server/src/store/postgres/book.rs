@@ -20,7 +20,12 @@ use std::sync::OnceLock;
 /// by practitioner so each candidate counts only its own; the last booking of each from
 /// `bookings_practitioner_created`); no row when none is free, and
 /// then nothing is written. The customer's and the practitioner's ids are only known inside
-/// the statement: the event payload and the stored response are serialised with `$17` and
+/// the statement (`locked` holds a transaction-scoped advisory lock on the chosen
+/// practitioner while the rows are written: concurrent bookings of one practitioner then
+/// take turns, and a later one meets the earlier one's committed row at once in the
+/// exclusion check, instead of both inserting and each waiting for the other, a deadlock
+/// Postgres breaks only after `deadlock_timeout`, 1 s; under a burst of 50 such chains
+/// exhausted the pool's 10 s acquire timeout, a 500). The event payload and the stored response are serialised with `$17` and
 /// `$29` in their places (`cus_pending_<booking id>`, `prac_pending_<booking id>`, which no
 /// request can know in advance) and `replace` puts the ids in.
 const BOOK_HEAD: &str = "WITH day AS ( \
@@ -40,9 +45,10 @@ const BOOK_HEAD: &str = "WITH day AS ( \
         WHERE {guard}NOT EXISTS (SELECT 1 FROM bookings x WHERE x.practitioner_id = r.id AND x.status = 'confirmed' \
           AND x.blocked_start < $8 AND x.blocked_start >= $26 AND x.blocked_end > $7) \
         ORDER BY r.n, r.last NULLS FIRST, r.id COLLATE \"C\" LIMIT 1), \
+    locked AS (SELECT pick.id, pg_advisory_xact_lock(hashtext(pick.id)) FROM pick), \
     customer AS ( \
         INSERT INTO customers (id, org_id, name, email, phone, created_at, updated_at) \
-        SELECT $16, $2, $9, $10, $11, $14, $14 FROM pick \
+        SELECT $16, $2, $9, $10, $11, $14, $14 FROM locked \
         ON CONFLICT (org_id, email) WHERE email IS NOT NULL DO UPDATE SET \
         name = excluded.name, phone = COALESCE(excluded.phone, customers.phone), updated_at = excluded.updated_at \
         RETURNING id), \
@@ -50,8 +56,8 @@ const BOOK_HEAD: &str = "WITH day AS ( \
         INSERT INTO bookings (id, org_id, service_id, practitioner_id, customer_id, start_at, end_at, \
         blocked_start, blocked_end, status, customer_name, customer_email, customer_phone, notes, \
         manage_token_hash, created_at, updated_at, customer_timezone) \
-        SELECT $1, $2, $3, pick.id, customer.id, $5, $6, $7, $8, 'confirmed', $9, $10, $11, $12, $13, $14, $14, $22 \
-        FROM pick, customer RETURNING *), ";
+        SELECT $1, $2, $3, locked.id, customer.id, $5, $6, $7, $8, 'confirmed', $9, $10, $11, $12, $13, $14, $14, $22 \
+        FROM locked, customer RETURNING *), ";
 
 /// The booking's mails (`$23`), when it has any.
 const BOOK_MAIL: &str = concat!(
