@@ -13,6 +13,7 @@ cadence_server::both_backends!(
     delete_with_upcoming_bookings_is_409_and_deactivation_works,
     customers_list_counts_bookings_and_detail_shows_them,
     org_can_be_read_and_updated,
+    org_default_language_is_set_shown_publicly_and_cleared,
     another_orgs_key_gets_404_on_every_id_route,
     unknown_ids_are_404_naming_what_is_missing,
     per_org_quotas_are_clear_refusals,
@@ -305,6 +306,39 @@ async fn org_can_be_read_and_updated(backend: Backend) {
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert_eq!(err["error"]["field"], field);
     }
+    c.app.stop().await;
+}
+
+async fn org_default_language_is_set_shown_publicly_and_cleared(backend: Backend) {
+    let c = ctx(backend).await;
+    let public = |c: &Ctx| {
+        let req = c.app.client.get(c.app.url("/api/v1/public/orgs/clinic-a"));
+        async move { req.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let (_, org) = c.json(Method::GET, "/api/v1/org", None).await;
+    assert_eq!(org["locale"], Value::Null, "a new org has none: the visitor's browser decides");
+    assert_eq!(public(&c).await["locale"], Value::Null);
+
+    let (status, updated) = c.json(Method::PATCH, "/api/v1/org", Some(json!({"locale": "de"}))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(updated["locale"], "de");
+    assert_eq!(public(&c).await["locale"], "de", "the booking page reads it");
+    let (_, renamed) = c.json(Method::PATCH, "/api/v1/org", Some(json!({"name": "Praxis A"}))).await;
+    assert_eq!(renamed["locale"], "de", "a patch without it keeps it");
+
+    for bad in [json!("DE"), json!("de-AT"), json!("it"), json!(""), json!(7)] {
+        let (status, err) = c.json(Method::PATCH, "/api/v1/org", Some(json!({"locale": bad}))).await;
+        assert!(status.is_client_error(), "{bad}: {status}");
+        if status == StatusCode::UNPROCESSABLE_ENTITY {
+            assert_eq!(err["error"]["field"], "locale", "{bad}");
+        }
+    }
+    let (_, org) = c.json(Method::GET, "/api/v1/org", None).await;
+    assert_eq!(org["locale"], "de", "refused patches changed nothing");
+
+    let (_, cleared) = c.json(Method::PATCH, "/api/v1/org", Some(json!({"locale": null}))).await;
+    assert_eq!(cleared["locale"], Value::Null);
+    assert_eq!(public(&c).await["locale"], Value::Null);
     c.app.stop().await;
 }
 

@@ -54,6 +54,10 @@ pub struct Org {
     pub name: String,
     pub timezone: String,
     pub branding: Branding,
+    /// The booking page's default language (`en`, `de`, `fr`, `es` or `nl`); `null`: the
+    /// visitor's browser languages decide.
+    #[serde(default)]
+    pub locale: Option<String>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -68,6 +72,11 @@ pub struct UpdateOrgRequest {
     pub timezone: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::object::optional")]
     pub branding: Option<Branding>,
+    /// The booking page's default language, one of `en`, `de`, `fr`, `es`, `nl`; `null`
+    /// clears it (the visitor's browser languages decide).
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::object::some")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "de"))]
+    pub locale: Option<Option<String>>,
 }
 
 /// What signup and login return: a session token (shown once) and who it belongs to.

@@ -26,7 +26,7 @@ pub use booking::{
 };
 pub use catalog::{AvailabilityResponse, Page, PublicPractitioner, PublicService, Slot};
 pub use error::{ErrorBody, ErrorDetail, ErrorType};
-pub use org::{Branding, PublicOrg};
+pub use org::{Branding, LOCALES, PublicOrg};
 pub use resources::{
     CalendarFeed, CreatePractitionerRequest, CreateServiceRequest, Customer, CustomerDetail, Practitioner,
     Service, UpdatePractitionerRequest, UpdateServiceRequest,

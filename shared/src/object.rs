@@ -57,6 +57,12 @@ pub fn optional<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<
     d.deserialize_option(OptionalVisitor(PhantomData))
 }
 
+/// `#[serde(default, deserialize_with = "crate::object::some")]` tells "absent" (`None`)
+/// from "null" (`Some(None)`) in a PATCH body.
+pub fn some<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use serde::Deserialize;

@@ -14,6 +14,10 @@ pub struct Branding {
     pub logo_url: Option<String>,
 }
 
+/// The languages the booking widget speaks, as lower-case ISO 639-1 codes: the values an
+/// org's `locale` may take.
+pub const LOCALES: [&str; 5] = ["en", "de", "fr", "es", "nl"];
+
 /// `GET /api/v1/public/orgs/{slug}`: what a browser may know about an org.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -24,4 +28,10 @@ pub struct PublicOrg {
     /// IANA timezone name, e.g. `Europe/Berlin`.
     pub timezone: String,
     pub branding: Branding,
+    /// The booking page's default language (one of `en`, `de`, `fr`, `es`, `nl`), used when
+    /// the page names none (`?locale=`, `data-locale`); `null`: the visitor's browser
+    /// languages decide.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(example = "de"))]
+    pub locale: Option<String>,
 }

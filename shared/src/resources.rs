@@ -3,12 +3,7 @@
 use crate::booking::Booking;
 use crate::schedule::{DateOverride, WeeklyHours};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
-
-/// Tells "absent" (`None`) from "null" (`Some(None)`) in a PATCH body.
-fn some<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
-}
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -131,9 +126,9 @@ pub struct CreatePractitionerRequest {
 #[serde(deny_unknown_fields)]
 pub struct UpdatePractitionerRequest {
     pub name: Option<String>,
-    #[serde(default, deserialize_with = "some")]
+    #[serde(default, deserialize_with = "crate::object::some")]
     pub email: Option<Option<String>>,
-    #[serde(default, deserialize_with = "some")]
+    #[serde(default, deserialize_with = "crate::object::some")]
     pub timezone: Option<Option<String>>,
     pub weekly_hours: Option<WeeklyHours>,
     pub date_overrides: Option<Vec<DateOverride>>,

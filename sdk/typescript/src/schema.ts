@@ -860,6 +860,11 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             id: string;
+            /**
+             * @description The booking page's default language (`en`, `de`, `fr`, `es` or `nl`); `null`: the
+             *     visitor's browser languages decide.
+             */
+            locale?: string | null;
             name: string;
             slug: string;
             timezone: string;
@@ -1068,6 +1073,13 @@ export interface components {
         PublicOrg: {
             branding: components["schemas"]["Branding"];
             id: string;
+            /**
+             * @description The booking page's default language (one of `en`, `de`, `fr`, `es`, `nl`), used when
+             *     the page names none (`?locale=`, `data-locale`); `null`: the visitor's browser
+             *     languages decide.
+             * @example de
+             */
+            locale?: string | null;
             name: string;
             slug: string;
             /** @description IANA timezone name, e.g. `Europe/Berlin`. */
@@ -1164,6 +1176,12 @@ export interface components {
         /** @description `PATCH /org`: any subset. */
         UpdateOrgRequest: {
             branding?: null | components["schemas"]["Branding"];
+            /**
+             * @description The booking page's default language, one of `en`, `de`, `fr`, `es`, `nl`; `null`
+             *     clears it (the visitor's browser languages decide).
+             * @example de
+             */
+            locale?: string | null;
             name?: string | null;
             timezone?: null | components["schemas"]["Timezone"];
         };

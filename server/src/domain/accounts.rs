@@ -1,10 +1,10 @@
 //! People who run orgs: signup, passwords (Argon2id), sessions (random tokens, stored
 //! hashed, expiring), and the rules for the API keys they create.
 
-use crate::domain::validation::{check_branding, check_slug, check_timezone};
+use crate::domain::validation::{check_branding, check_locale, check_slug, check_timezone};
 use crate::domain::{DomainError, input};
 use crate::keys::{ALL_SCOPES, generate_api_key, hash_secret, random_token};
-use crate::model::{NewApiKey, NewOrg, NewUser, Org, SessionRecord, UserRecord};
+use crate::model::{NewApiKey, NewOrg, NewUser, Org, OrgSettings, SessionRecord, UserRecord};
 use crate::store::{Store, StoreError};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -208,7 +208,7 @@ pub fn new_api_key(
     Ok((new, key.plain))
 }
 
-/// Changes the org's name, timezone or branding (the fields `patch` names).
+/// Changes the org's name, timezone, branding or default language (the fields `patch` names).
 pub async fn update_org(store: &dyn Store, org: &Org, patch: &UpdateOrgRequest) -> Result<Org, DomainError> {
     let name = match &patch.name {
         Some(n) => input::text("name", Some(n), 200)?
@@ -219,7 +219,11 @@ pub async fn update_org(store: &dyn Store, org: &Org, patch: &UpdateOrgRequest) 
     check_timezone(&timezone).map_err(|m| DomainError::invalid("invalid_timezone", "timezone", m))?;
     let branding = patch.branding.clone().unwrap_or_else(|| org.branding.clone());
     check_branding(&branding)?;
-    Ok(store.update_org(&org.id, &name, &timezone, &branding).await?)
+    let locale = patch.locale.clone().unwrap_or_else(|| org.locale.clone());
+    if let Some(l) = &locale {
+        check_locale(l).map_err(|m| DomainError::invalid("invalid_locale", "locale", m))?;
+    }
+    Ok(store.update_org(&org.id, &OrgSettings { name, timezone, branding, locale }).await?)
 }
 
 /// Sets a new password once the current one is confirmed; every other session ends.

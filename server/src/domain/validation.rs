@@ -1,4 +1,4 @@
-//! Rules for values that come from outside: org slugs, timezones and branding.
+//! Rules for values that come from outside: org slugs, timezones, languages and branding.
 
 use crate::domain::DomainError;
 
@@ -28,6 +28,18 @@ pub fn check_slug(slug: &str) -> Result<(), String> {
 pub fn check_timezone(tz: &str) -> Result<chrono_tz::Tz, String> {
     tz.parse::<chrono_tz::Tz>()
         .map_err(|_| format!("'{tz}' is not an IANA timezone name such as 'Europe/Berlin'."))
+}
+
+/// A booking page language: one the widget speaks (`cadence_shared::LOCALES`), written as
+/// its lower-case code.
+pub fn check_locale(locale: &str) -> Result<(), String> {
+    if cadence_shared::LOCALES.contains(&locale) {
+        return Ok(());
+    }
+    Err(format!(
+        "'{locale}' is not a language of the booking page; use one of: {}.",
+        cadence_shared::LOCALES.join(", ")
+    ))
 }
 
 /// Branding: a `#rrggbb` colour and an `https://` logo URL, both optional.

@@ -12,11 +12,23 @@ pub struct Org {
     /// IANA timezone name, validated before it is stored.
     pub timezone: String,
     pub branding: Branding,
+    /// The booking page's default language (one of `cadence_shared::LOCALES`), if set.
+    pub locale: Option<String>,
     pub created_at: DateTime<Utc>,
     /// Bumped by the database on every change to the org's services, practitioners, hours,
     /// overrides and their links: a cached catalogue at this version or later is current
     /// for this request (see `store::CatalogueCache`).
     pub catalog_version: i64,
+}
+
+/// What `PATCH /org` may change, checked and complete (the org's current values where the
+/// patch names nothing).
+#[derive(Debug, Clone)]
+pub struct OrgSettings {
+    pub name: String,
+    pub timezone: String,
+    pub branding: Branding,
+    pub locale: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -35,6 +47,7 @@ impl From<&Org> for cadence_shared::account::Org {
             name: o.name.clone(),
             timezone: o.timezone.clone(),
             branding: o.branding.clone(),
+            locale: o.locale.clone(),
             created_at: o.created_at,
         }
     }
@@ -49,6 +62,7 @@ impl From<&Org> for PublicOrg {
             name: o.name.clone(),
             timezone: o.timezone.clone(),
             branding: o.branding.clone(),
+            locale: o.locale.clone(),
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use super::StoreError;
 use super::ts::Ts;
-use crate::model::{ApiKeyRecord, NewApiKey, NewOrg, NewUser, Org, SessionRecord, UserRecord};
+use crate::model::{ApiKeyRecord, NewApiKey, NewOrg, NewUser, Org, OrgSettings, SessionRecord, UserRecord};
 use async_trait::async_trait;
 use cadence_shared::Branding;
 use chrono::{DateTime, Utc};
@@ -14,13 +14,7 @@ pub trait AccountStore: Send + Sync {
     async fn create_org(&self, org: &NewOrg) -> Result<Org, StoreError>;
     async fn find_org_by_slug(&self, slug: &str) -> Result<Option<Org>, StoreError>;
     async fn find_org(&self, id: &str) -> Result<Option<Org>, StoreError>;
-    async fn update_org(
-        &self,
-        id: &str,
-        name: &str,
-        timezone: &str,
-        branding: &Branding,
-    ) -> Result<Org, StoreError>;
+    async fn update_org(&self, id: &str, settings: &OrgSettings) -> Result<Org, StoreError>;
     /// Creates the person, their org and their ownership of it, in one transaction.
     async fn create_account(&self, user: &NewUser, org: &NewOrg) -> Result<(UserRecord, Org), StoreError>;
     async fn find_user_by_email(&self, email: &str) -> Result<Option<UserRecord>, StoreError>;
@@ -63,6 +57,7 @@ pub(super) struct OrgRow {
     pub name: String,
     pub timezone: String,
     pub branding: Json<Branding>,
+    pub locale: Option<String>,
     pub created_at: Ts,
     pub catalog_version: i64,
 }
@@ -75,6 +70,7 @@ impl From<OrgRow> for Org {
             name: r.name,
             timezone: r.timezone,
             branding: r.branding.0,
+            locale: r.locale,
             created_at: r.created_at.0,
             catalog_version: r.catalog_version,
         }
@@ -111,6 +107,7 @@ pub(super) struct KeyOrgRow {
     pub org_name: String,
     pub org_timezone: String,
     pub org_branding: Json<Branding>,
+    pub org_locale: Option<String>,
     pub org_created_at: Ts,
     pub org_catalog_version: i64,
 }
@@ -123,6 +120,7 @@ impl From<KeyOrgRow> for (ApiKeyRecord, Org) {
             name: r.org_name,
             timezone: r.org_timezone,
             branding: r.org_branding.0,
+            locale: r.org_locale,
             created_at: r.org_created_at.0,
             catalog_version: r.org_catalog_version,
         };
@@ -166,7 +164,6 @@ macro_rules! impl_accounts_store {
         mod accounts_sql {
             use super::*;
             use $crate::store::accounts::{ApiKeyRow, KeyOrgRow, OrgRow, UserRow};
-            use cadence_shared::Branding;
             use $crate::store::ts::Ts;
             use chrono::{DateTime, Utc};
             use sqlx::Transaction;
@@ -223,15 +220,17 @@ macro_rules! impl_accounts_store {
                     Ok(row.map(Into::into))
                 }
 
-                async fn update_org(&self, id: &str, name: &str, timezone: &str, branding: &Branding) -> Result<Org, StoreError> {
+                async fn update_org(&self, id: &str, settings: &OrgSettings) -> Result<Org, StoreError> {
                     let row: Option<OrgRow> = sqlx::query_as(
-                        "UPDATE orgs SET name = $2, timezone = $3, branding = $4, updated_at = $5 WHERE id = $1 RETURNING *",
+                        "UPDATE orgs SET name = $2, timezone = $3, branding = $4, locale = $6, updated_at = $5 \
+                         WHERE id = $1 RETURNING *",
                     )
                     .bind(id)
-                    .bind(name)
-                    .bind(timezone)
-                    .bind(Json(branding))
+                    .bind(&settings.name)
+                    .bind(&settings.timezone)
+                    .bind(Json(&settings.branding))
                     .bind(Ts(crate::clock::now()))
+                    .bind(&settings.locale)
                     .fetch_optional(self.writer())
                     .await
                     .map_err(map_err)?;
@@ -382,7 +381,7 @@ macro_rules! impl_accounts_store {
                 async fn find_api_key(&self, key_hash: &str) -> Result<Option<(ApiKeyRecord, Org)>, StoreError> {
                     let row: Option<KeyOrgRow> = sqlx::query_as(
                         "SELECT k.*, o.slug AS org_slug, o.name AS org_name, o.timezone AS org_timezone, \
-                         o.branding AS org_branding, o.created_at AS org_created_at, \
+                         o.branding AS org_branding, o.locale AS org_locale, o.created_at AS org_created_at, \
                          o.catalog_version AS org_catalog_version \
                          FROM api_keys k JOIN orgs o ON o.id = k.org_id WHERE k.key_hash = $1",
                     )

@@ -282,6 +282,11 @@ class Org(BaseModel):
     branding: Branding
     created_at: AwareDatetime
     id: str
+    locale: str | None = None
+    """
+    The booking page's default language (`en`, `de`, `fr`, `es` or `nl`); `null`: the
+    visitor's browser languages decide.
+    """
     name: str
     slug: str
     timezone: str
@@ -519,6 +524,12 @@ class PublicOrg(BaseModel):
 
     branding: Branding
     id: str
+    locale: Annotated[str | None, Field(examples=['de'])] = None
+    """
+    The booking page's default language (one of `en`, `de`, `fr`, `es`, `nl`), used when
+    the page names none (`?locale=`, `data-locale`); `null`: the visitor's browser
+    languages decide.
+    """
     name: str
     slug: str
     timezone: str
@@ -610,6 +621,14 @@ class UpdateOrgRequest(BaseModel):
         extra='forbid',
     )
     branding: Branding | None = None
+    locale: Annotated[
+        str | None,
+        Field(examples=['de'], pattern='^[^\\u0000-\\u001F\\u007F-\\u009F]*$'),
+    ] = None
+    """
+    The booking page's default language, one of `en`, `de`, `fr`, `es`, `nl`; `null`
+    clears it (the visitor's browser languages decide).
+    """
     name: Annotated[
         str | None,
         Field(
