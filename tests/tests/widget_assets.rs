@@ -92,8 +92,9 @@ fn gzipped(path: &std::path::Path) -> u64 {
 #[test]
 fn the_built_widget_fits_the_size_budget() {
     // What a browser downloads for the booking page: the wasm, its JS glue and the CSS,
-    // gzip-compressed; the budget is 147 KB (147,000 bytes; 146.0 KB on 2026-12-07, so a
-    // change that brings a JSON parser or the like back into the wasm fails here).
+    // gzip-compressed, with all five languages; the budget is 150 KB (150,000 bytes; 148.9 KB
+    // on 2026-12-07: the languages and Intl names cost 4.7 KB, cuts elsewhere won back 1.7;
+    // a change that brings a JSON parser or the like back into the wasm fails here).
     let mut total = 0;
     for entry in std::fs::read_dir(dist_dir()).unwrap() {
         let path = entry.unwrap().path();
@@ -105,5 +106,5 @@ fn the_built_widget_fits_the_size_budget() {
         }
     }
     println!("total: {total} bytes gzip");
-    assert!(total < 147_000, "the widget is {total} bytes gzip, over the 147 KB budget");
+    assert!(total < 150_000, "the widget is {total} bytes gzip, over the 150 KB budget");
 }

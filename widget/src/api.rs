@@ -1,6 +1,7 @@
 //! Calls to the public surface (same origin: the page and the embed iframe are served by
 //! the cadence server), with failures kept apart so the UI can say what happened.
 
+use crate::i18n::t;
 use cadence_shared::{
     AvailabilityResponse, Booking, CancelRequest, CreateBookingRequest, ErrorBody, Page, PublicOrg,
     PublicPractitioner, PublicService, RescheduleRequest,
@@ -48,25 +49,22 @@ impl Failure {
     /// The form field a 422 is about (`customer.email` → `email`), to mark it.
     pub fn form_field(&self) -> Option<&'static str> {
         let Failure::Status { field: Some(field), .. } = self else { return None };
-        ["name", "email", "phone", "notes"].into_iter().find(|f| field.trim_start_matches("customer.") == *f)
+        ["name", "email", "phone", "notes"]
+            .into_iter()
+            .find(|f| field.strip_prefix("customer.").unwrap_or(field) == *f)
     }
 
     /// In plain words for the customer.
     pub fn message(&self) -> String {
         match self {
-            Failure::Network => {
-                "We could not reach the booking service. Check your connection and try again.".into()
-            }
-            Failure::Status { status: 404, .. } => "This booking page does not exist.".into(),
-            Failure::Status { status: 409, code, .. } if code == "slot_taken" => {
-                "Sorry, that time was just taken by someone else. Please choose another time.".into()
-            }
-            Failure::Status { status: 422, code, .. } if code == "slot_not_open" => {
-                "Sorry, that time is no longer available. Please choose another time.".into()
-            }
+            Failure::Network => t().unreachable.into(),
+            Failure::Status { status: 404, .. } => t().no_page.into(),
+            Failure::Status { status: 409, code, .. } if code == "slot_taken" => t().taken.into(),
+            Failure::Status { status: 422, code, .. } if code == "slot_not_open" => t().gone.into(),
             Failure::Status { status: 429, retry_after, .. } => {
-                format!("Too many attempts. Please wait {} seconds and try again.", retry_after.unwrap_or(30))
+                t().too_many.replacen('#', &retry_after.unwrap_or(30).to_string(), 1)
             }
+            // The server's own words (English), for what the widget has no words of its own.
             Failure::Status { message, .. } => message.clone(),
         }
     }
@@ -83,7 +81,7 @@ async fn call(req: Result<Request, gloo_net::Error>) -> Result<String, Failure> 
     let retry_after = res.headers().get("retry-after").and_then(|v| v.parse().ok());
     let (code, message, field) = match parse::<ErrorBody>(&body) {
         Some(body) => (body.error.code, body.error.message, body.error.field),
-        None => (String::new(), "Something went wrong. Please try again.".into(), None),
+        None => (String::new(), t().went_wrong.into(), None),
     };
     Err(Failure::Status { status: res.status(), code, message, field, retry_after })
 }

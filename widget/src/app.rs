@@ -4,6 +4,7 @@
 use crate::api::{self, Failure};
 use crate::flow::BookingFlow;
 use crate::host;
+use crate::i18n;
 use crate::manage::ManageBooking;
 use crate::remote::{Remote, request};
 use crate::status::{failed, loading};
@@ -19,6 +20,8 @@ pub struct Launch {
     pub color: Option<String>,
     pub manage: Option<(String, String)>,
     pub embedded: bool,
+    /// `?locale=de` (the embed passes its placeholder's `data-locale` so).
+    pub locale: Option<String>,
 }
 
 impl Launch {
@@ -35,12 +38,16 @@ impl Launch {
             color: param("color").filter(|c| c.starts_with('#') && c.len() == 7),
             manage: param("booking").zip(param("token")),
             embedded: param("embed").is_some(),
+            locale: param("locale"),
         }
     }
 }
 
 #[component]
 pub fn App(launch: Launch) -> impl IntoView {
+    // Until the org (and its default language) is known: the page's choice or the browser's.
+    let browser = i18n::browser_languages();
+    i18n::apply(i18n::choose(launch.locale.as_deref(), None, &browser));
     let slug = StoredValue::new(launch.slug.clone());
     let org = Remote::<PublicOrg>::new(move || {
         let slug = slug.get_value();
@@ -62,8 +69,9 @@ pub fn App(launch: Launch) -> impl IntoView {
         let _ = set_interval_with_handle(report, std::time::Duration::from_millis(250));
     }
     let screen = move || match org.get() {
-        None => loading("Loading…"),
+        None => loading(i18n::t().loading),
         Some(Ok(org)) => {
+            i18n::apply(i18n::choose(launch.locale.as_deref(), org.locale.as_deref(), &browser));
             let color = launch
                 .color
                 .clone()

@@ -1,32 +1,7 @@
-//! The month grid: which dates fill which cells, Monday first. Pure, so it is unit-tested.
+//! The month grid: which dates fill which cells, Monday first. Pure, so it is unit-tested;
+//! the names of months and days come from Intl (`clock`).
 
 use chrono::{Datelike, Months, NaiveDate};
-
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-const WEEKDAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
-
-/// "Tuesday 1 December" (without chrono's strftime, which is large in wasm).
-pub fn day_label(d: NaiveDate) -> String {
-    format!(
-        "{} {} {}",
-        WEEKDAYS[d.weekday().num_days_from_monday() as usize],
-        d.day(),
-        MONTHS[d.month0() as usize]
-    )
-}
 
 /// "2026-12-01" → that date (without chrono's parser, which is large in wasm).
 pub fn parse_ymd(text: &str) -> Option<NaiveDate> {
@@ -65,11 +40,6 @@ impl Month {
 
     pub fn contains(self, date: NaiveDate) -> bool {
         date.year() == self.year && date.month() == self.month
-    }
-
-    /// "December 2026".
-    pub fn title(self) -> String {
-        format!("{} {}", MONTHS[self.month as usize - 1], self.year)
     }
 
     /// Weeks of seven cells, Monday first; `None` pads before the 1st and after the last.
@@ -134,8 +104,6 @@ mod tests {
         assert_eq!(weeks[4][3], NaiveDate::from_ymd_opt(2026, 12, 31));
         assert_eq!(weeks[4][4], None);
         assert_eq!(weeks.iter().flatten().flatten().count(), 31);
-        assert_eq!(m.title(), "December 2026");
-        assert_eq!(day_label(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()), "Tuesday 1 December");
     }
 
     #[test]

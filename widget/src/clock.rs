@@ -24,9 +24,48 @@ pub fn browser_timezone() -> String {
         .unwrap_or_else(|| "UTC".into())
 }
 
-/// The browser's language, for labels.
+/// The widget's language (`crate::i18n`), for Intl.
 fn locale() -> String {
-    web_sys::window().and_then(|w| w.navigator().language()).unwrap_or_else(|| "en".into())
+    crate::i18n::tag()
+}
+
+/// Midnight UTC of `d`: with `timeZone: UTC`, Intl writes that calendar day.
+fn utc_day(d: NaiveDate) -> js_sys::Date {
+    date(d.and_time(chrono::NaiveTime::MIN).and_utc())
+}
+
+/// "Tuesday 1 December" / "Dienstag, 1. Dezember": a calendar day, without the year.
+pub fn day_label(d: NaiveDate) -> String {
+    day_label_in(&locale(), d)
+}
+
+fn day_label_in(locale: &str, d: NaiveDate) -> String {
+    let o = options(&[("timeZone", "UTC"), ("weekday", "long"), ("day", "numeric"), ("month", "long")]);
+    utc_day(d).to_locale_date_string(locale, &o).into()
+}
+
+/// "December 2026" / "Dezember 2026": the calendar's heading.
+pub fn month_title(m: crate::calendar::Month) -> String {
+    month_title_in(&locale(), m)
+}
+
+fn month_title_in(locale: &str, m: crate::calendar::Month) -> String {
+    let o = options(&[("timeZone", "UTC"), ("month", "long"), ("year", "numeric")]);
+    utc_day(m.first_day()).to_locale_date_string(locale, &o).into()
+}
+
+/// The weekdays' short names, Monday first ("Mon" / "Mo"), for the calendar's columns.
+pub fn weekday_names() -> Vec<String> {
+    weekday_names_in(&locale())
+}
+
+fn weekday_names_in(locale: &str) -> Vec<String> {
+    let o = options(&[("timeZone", "UTC"), ("weekday", "short")]);
+    // 5 January 2026 was a Monday.
+    (5..12)
+        .filter_map(|day| NaiveDate::from_ymd_opt(2026, 1, day))
+        .map(|d| utc_day(d).to_locale_date_string(locale, &o).into())
+        .collect()
 }
 
 /// The calendar date of an instant in `tz`.
@@ -203,6 +242,28 @@ mod intl_tests {
             ("Australia/Lord_Howe", "2026-04-04T14:45:00Z", "01:45"),
             ("Australia/Lord_Howe", "2026-04-04T15:15:00Z", "01:45"),
         ]);
+    }
+
+    #[wasm_bindgen_test]
+    fn months_and_days_are_named_in_the_widgets_language() {
+        let dec = crate::calendar::Month { year: 2026, month: 12 };
+        let tue = ymd("2026-12-01");
+        let cases = [
+            ("en-GB", "December 2026", "Tuesday 1 December", "Mon"),
+            ("de", "Dezember 2026", "Dienstag, 1. Dezember", "Mo"),
+            ("fr", "décembre 2026", "mardi 1 décembre", "lun."),
+            ("es", "diciembre de 2026", "martes, 1 de diciembre", "lun"),
+            ("nl", "december 2026", "dinsdag 1 december", "ma"),
+        ];
+        for (locale, month, day, monday) in cases {
+            assert_eq!(month_title_in(locale, dec), month, "{locale}");
+            assert_eq!(day_label_in(locale, tue), day, "{locale}");
+            let names = weekday_names_in(locale);
+            assert_eq!(names.len(), 7, "{locale}");
+            assert_eq!(names[0], monday, "{locale}: Monday first");
+        }
+        // A day is named as the calendar shows it, wherever the browser is.
+        assert_eq!(day_label_in("en-GB", ymd("2026-03-29")), "Sunday 29 March");
     }
 
     #[wasm_bindgen_test]

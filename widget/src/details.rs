@@ -5,6 +5,7 @@ use crate::api::Failure;
 use crate::clock;
 use crate::form::CustomerForm;
 use crate::host;
+use crate::i18n::t;
 use crate::pick::Choice;
 use crate::remote::Remote;
 use cadence_shared::{Booking, Slot};
@@ -60,25 +61,25 @@ pub fn details(sub: Submission, rescheduling: bool) -> impl IntoView {
     };
     let fields = (!rescheduling).then(|| {
         view! {
-            <h2>"Your details"</h2>
-            <label>"Name" <input data-testid="name" autocomplete="name" aria-invalid=flag("name")
+            <h2>{t().your_details}</h2>
+            <label>{t().name}" "<input data-testid="name" autocomplete="name" aria-invalid=flag("name")
                 prop:value=typed.name on:input=edit(|f, v| f.name = v)/></label>
-            <label>"E-mail" <input data-testid="email" type="email" autocomplete="email" aria-invalid=flag("email")
+            <label>{t().email}" "<input data-testid="email" type="email" autocomplete="email" aria-invalid=flag("email")
                 prop:value=typed.email on:input=edit(|f, v| f.email = v)/></label>
-            <label>"Phone" <input data-testid="phone" type="tel" autocomplete="tel" aria-invalid=flag("phone")
+            <label>{t().phone}" "<input data-testid="phone" type="tel" autocomplete="tel" aria-invalid=flag("phone")
                 prop:value=typed.phone on:input=edit(|f, v| f.phone = v)/></label>
-            <label>"Notes (optional)" <textarea data-testid="notes" aria-invalid=flag("notes") prop:value=typed.notes
+            <label>{t().notes}" "<textarea data-testid="notes" aria-invalid=flag("notes") prop:value=typed.notes
                 on:input=edit(|f, v| f.notes = v)></textarea></label>
         }
     });
     let label = match rescheduling {
-        true => "Move my appointment here",
-        false => "Book this time",
+        true => t().move_here,
+        false => t().book,
     };
     view! {
         {fields}
         <button type="submit" class="primary" data-testid="submit" disabled=move || sub.pending.get()>
-            {move || if sub.pending.get() { "Sending…" } else { label }}
+            {move || if sub.pending.get() { t().sending } else { label }}
         </button>
     }
 }
@@ -86,21 +87,22 @@ pub fn details(sub: Submission, rescheduling: bool) -> impl IntoView {
 /// The confirmation after booking an appointment.
 pub fn confirmation(b: Booking, zone: String, with: String, slug: &str) -> impl IntoView + use<> {
     let links = b.manage_token.clone().map(|token| {
-        let href = format!("/{slug}?booking={}&token={token}", b.id);
+        // The manage page speaks the language the customer booked in.
+        let href = format!("/{slug}?booking={}&token={token}&locale={}", b.id, crate::i18n::tag());
         let ics = format!("/api/v1/public/bookings/{}/calendar.ics?token={token}", b.id);
         view! {
             <p class="links">
-                <a href=href data-testid="manage-link">"Cancel or reschedule this booking"</a>
-                <a href=ics data-testid="calendar-link">"Add to calendar"</a>
+                <a href=href data-testid="manage-link">{t().manage_link}</a>
+                <a href=ics data-testid="calendar-link">{t().add_to_calendar}</a>
             </p>
         }
     });
     view! {
         <section class="confirmation" data-testid="confirmation" aria-live="polite">
-            <h2>"You're booked"</h2>
+            <h2>{t().booked}</h2>
             <p data-testid="confirmation-when">{clock::date_label(b.start, &zone)}", "{clock::time_label(b.start, &zone)}</p>
-            <p>"Times in "{zone}</p>
-            <p data-testid="confirmation-practitioner">"With "{with}</p>
+            <p>{t().times_in}" "{zone}</p>
+            <p data-testid="confirmation-practitioner">{t().with}" "{with}</p>
             {links}
         </section>
     }

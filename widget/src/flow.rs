@@ -9,6 +9,7 @@ use crate::api;
 use crate::calendar::Month;
 use crate::clock;
 use crate::details::{Submission, confirmation, details, settle};
+use crate::i18n::t;
 use crate::pick::{Choice, calendar, times};
 use crate::remote::{Remote, request};
 use crate::status::{failed, loading};
@@ -213,7 +214,7 @@ fn steps(flow: Flow, services: Remote<Vec<PublicService>>, zones: StoredValue<Ve
     };
     view! {
         <section aria-labelledby="services-title">
-            <h2 id="services-title">"Service"</h2>
+            <h2 id="services-title">{t().service}</h2>
             {move || service_list(flow, services)}
         </section>
         {pickers}
@@ -221,7 +222,7 @@ fn steps(flow: Flow, services: Remote<Vec<PublicService>>, zones: StoredValue<Ve
         <p role="alert" class="notice" data-testid="notice">
             {move || sub.notice.get()}
             {move || sub.retry.get().then(|| view! {
-                " "<button type="button" data-testid="retry-submit" on:click=move |_| flow.send()>"Try again"</button>
+                " "<button type="button" data-testid="retry-submit" on:click=move |_| flow.send()>{t().try_again}</button>
             })}
         </p>
     }
@@ -230,7 +231,7 @@ fn steps(flow: Flow, services: Remote<Vec<PublicService>>, zones: StoredValue<Ve
 /// The services as buttons (the chosen one pressed), or why they are not there yet.
 fn service_list(flow: Flow, services: Remote<Vec<PublicService>>) -> AnyView {
     match services.get() {
-        None => loading("Loading services…"),
+        None => loading(t().loading_services),
         Some(Err(f)) => failed(&f, move || services.reload()),
         Some(Ok(list)) => list
             .into_iter()
@@ -248,7 +249,7 @@ fn service_list(flow: Flow, services: Remote<Vec<PublicService>>) -> AnyView {
                     <button type="button" class="choice" data-testid="service" aria-pressed=pressed
                         on:click=move |_| flow.choose_service(Some(chosen.clone()))>
                         <strong>{s.name}</strong>
-                        <span>{format!(" · {} min", s.duration_minutes)}</span>
+                        <span>{format!(" · {} {}", s.duration_minutes, t().minutes)}</span>
                         <small>{s.description}</small>
                     </button>
                 }
@@ -275,18 +276,18 @@ fn options(flow: Flow, zones: StoredValue<Vec<String>>) -> impl IntoView {
     });
     view! {
         <section class="options">
-            <label>"Practitioner "
+            <label>{t().practitioner}" "
                 <select data-testid="practitioner-select" on:change=move |ev| {
                     let v = event_target_value(&ev);
                     flow.practitioner.set((!v.is_empty()).then_some(v));
                     flow.choice.slot.set(None);
                     flow.slots.reload();
                 }>
-                    <option value="">"Any available"</option>
+                    <option value="">{t().any_practitioner}</option>
                     {practitioner_options}
                 </select>
             </label>
-            <label>"Times shown in "
+            <label>{t().timezone}" "
                 <select data-testid="timezone-select" on:change=move |ev| flow.choice.tz.set(event_target_value(&ev))>
                     {zone_options.collect_view()}
                 </select>

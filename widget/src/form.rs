@@ -1,5 +1,7 @@
 //! The customer form: what was typed, checked before sending (the server checks again).
 
+use crate::i18n::t;
+
 /// What the customer typed (kept across errors and retries).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CustomerForm {
@@ -22,39 +24,32 @@ impl CustomerForm {
         let email = self.email.trim();
         let phone = self.phone.trim();
         if self.name.trim().is_empty() {
-            return Some(FieldError { field: "name", message: "Please enter your name." });
+            return Some(FieldError { field: "name", message: t().enter_name });
         }
         if email.is_empty() && phone.is_empty() {
-            return Some(FieldError {
-                field: "email",
-                message: "Please enter an e-mail address or a phone number.",
-            });
+            return Some(FieldError { field: "email", message: t().enter_contact });
         }
         if !email.is_empty() {
             let plausible = email
                 .split_once('@')
-                .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.ends_with('.'))
-                && !email.contains(char::is_whitespace);
+                .is_some_and(|(l, d)| !l.is_empty() && d.bytes().any(|b| b == b'.') && !d.ends_with('.'))
+                && !email.chars().any(char::is_whitespace);
             if !plausible {
-                return Some(FieldError {
-                    field: "email",
-                    message: "That e-mail address does not look right.",
-                });
+                return Some(FieldError { field: "email", message: t().bad_email });
             }
         }
         if !phone.is_empty() {
             let digits = phone.chars().filter(char::is_ascii_digit).count();
             if !(5..=20).contains(&digits)
-                || !phone.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
+                || !phone
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '(' | ')' | '.'))
             {
-                return Some(FieldError {
-                    field: "phone",
-                    message: "That phone number does not look right.",
-                });
+                return Some(FieldError { field: "phone", message: t().bad_phone });
             }
         }
         if self.notes.chars().count() > 2000 {
-            return Some(FieldError { field: "notes", message: "Please keep notes under 2,000 characters." });
+            return Some(FieldError { field: "notes", message: t().long_notes });
         }
         None
     }

@@ -4,7 +4,7 @@
 //! (calendar and times) and `details` (the form, sending it, the confirmation); `status`
 //! the loading and failure views every screen shows; `api` calls the public surface and
 //! `remote` keeps its answers in signals; `clock` formats times with the browser's Intl
-//! API, `host` talks to an embedding page; `calendar` and `form` are the pure, unit-tested
+//! API in the language `i18n` chose (and holds the words of), `host` talks to an embedding page; `calendar` and `form` are the pure, unit-tested
 //! logic.
 
 mod api;
@@ -15,6 +15,7 @@ mod details;
 mod flow;
 mod form;
 mod host;
+mod i18n;
 mod manage;
 mod pick;
 mod remote;

@@ -4,6 +4,7 @@
 use crate::api::{self, Failure};
 use crate::clock;
 use crate::flow::{BookingFlow, Reschedule};
+use crate::i18n::t;
 use crate::remote::{Remote, request};
 use crate::status::{failed, loading};
 use cadence_shared::{Booking, BookingStatus, PublicOrg};
@@ -40,14 +41,11 @@ pub fn ManageBooking(org: PublicOrg, id: String, token: String) -> impl IntoView
     let tz = clock::browser_timezone();
     let org = StoredValue::new(org);
     let page = move || match booking.get() {
-        None => loading("Loading your booking…"),
+        None => loading(t().loading_booking),
         Some(Err(f)) if f.status().is_some() => {
             // A wrong or cut-off token is a 404 too: it is the link, not the page, that is off.
             let text = match f.status() {
-                Some(404) => {
-                    "We could not find this booking. Please open the link from your confirmation as it is."
-                        .into()
-                }
+                Some(404) => t().booking_not_found.into(),
                 _ => f.message(),
             };
             view! { <p role="alert" class="error" data-testid="widget-error">{text}</p> }.into_any()
@@ -60,9 +58,9 @@ pub fn ManageBooking(org: PublicOrg, id: String, token: String) -> impl IntoView
             let actions = (!cancelled).then(|| {
                 view! {
                     <p>
-                        <button type="button" data-testid="cancel-booking" on:click=move |_| cancel()>"Cancel booking"</button>
+                        <button type="button" data-testid="cancel-booking" on:click=move |_| cancel()>{t().cancel_booking}</button>
                         " "
-                        <button type="button" data-testid="reschedule-booking" on:click=move |_| moving.set(true)>"Choose a new time"</button>
+                        <button type="button" data-testid="reschedule-booking" on:click=move |_| moving.set(true)>{t().choose_new_time}</button>
                     </p>
                 }
             });
@@ -82,9 +80,9 @@ pub fn ManageBooking(org: PublicOrg, id: String, token: String) -> impl IntoView
                 })
             };
             view! {
-                <h2>"Your booking"</h2>
+                <h2>{t().your_booking}</h2>
                 <p data-testid="manage-when">{when}</p>
-                <p data-testid="manage-status">{if cancelled { "Cancelled" } else { "Confirmed" }}</p>
+                <p data-testid="manage-status">{if cancelled { t().cancelled } else { t().confirmed }}</p>
                 {actions}
                 {flow}
             }
@@ -94,7 +92,7 @@ pub fn ManageBooking(org: PublicOrg, id: String, token: String) -> impl IntoView
     view! {
         <section class="manage" data-testid="manage">
             {page}
-            {move || moved.get().then(|| view! { <p class="moved" role="status" data-testid="moved">"Your appointment was moved."</p> })}
+            {move || moved.get().then(|| view! { <p class="moved" role="status" data-testid="moved">{t().moved}</p> })}
             <p role="alert">{move || cancel_failed.get().map(|f| f.message())}</p>
         </section>
     }

@@ -4,8 +4,9 @@
 //! leaves it with the next Tab; the arrow keys, Home and End move between open days
 //! (`calendar::step_day`) or times (`calendar::step_index`); Enter or Space picks.
 
-use crate::calendar::{self, Month, day_label, parse_ymd, step_day, step_index};
+use crate::calendar::{Month, parse_ymd, step_day, step_index};
 use crate::clock;
+use crate::i18n::t;
 use crate::remote::Remote;
 use crate::status::failed;
 use cadence_shared::Slot;
@@ -96,7 +97,7 @@ fn day_cell(
     let (me, first) = (day_key(date), open.first().copied().map(day_key));
     view! {
         <td><button type="button" class="day open" data-testid="day" data-date=date.to_string()
-            aria-label=format!("{}, open times", day_label(date))
+            aria-label=format!("{}, {}", clock::day_label(date), t().open_times)
             aria-pressed=state(picked, me, first, true) tabindex=state(picked, me, first, false)
             on:click=move |_| { choice.day.set(Some(date)); choice.slot.set(None); }>
             {date.day().to_string()}</button></td>
@@ -130,21 +131,20 @@ pub fn calendar(choice: Choice, slots: Remote<Vec<Slot>>) -> impl IntoView {
             .collect_view();
         view! {
             <table role="grid" aria-labelledby="month-title" on:keydown=on_key>
-                <thead><tr>{["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"].map(|d| view! { <th scope="col">{d}</th> }).collect_view()}</tr></thead>
+                <thead><tr>{clock::weekday_names().into_iter().map(|d| view! { <th scope="col">{d}</th> }).collect_view()}</tr></thead>
                 <tbody>{rows}</tbody>
             </table>
         }
     };
     let status = move || {
         if slots.loading() {
-            Some(crate::status::loading("Finding open times…"))
+            Some(crate::status::loading(t().finding_times))
         } else if let Some(f) = slots.failure() {
             Some(failed(&f, move || slots.reload()))
         } else {
-            open_days(choice, slots).is_empty().then(|| {
-                view! { <p data-testid="no-times">"No open times this month. Try the next month."</p> }
-                    .into_any()
-            })
+            open_days(choice, slots)
+                .is_empty()
+                .then(|| view! { <p data-testid="no-times">{t().no_times}</p> }.into_any())
         }
     };
     let go = move |step: fn(Month) -> Month| {
@@ -156,10 +156,10 @@ pub fn calendar(choice: Choice, slots: Remote<Vec<Slot>>) -> impl IntoView {
     view! {
         <section class="calendar" aria-labelledby="month-title">
             <div class="month-nav">
-                <button type="button" aria-label="Previous month" data-testid="prev-month"
+                <button type="button" aria-label=t().previous_month data-testid="prev-month"
                     on:click=move |_| go(Month::previous)>"‹"</button>
-                <h2 id="month-title" data-testid="month-title" aria-live="polite">{move || month.get().title()}</h2>
-                <button type="button" aria-label="Next month" data-testid="next-month"
+                <h2 id="month-title" data-testid="month-title" aria-live="polite">{move || clock::month_title(month.get())}</h2>
+                <button type="button" aria-label=t().next_month data-testid="next-month"
                     on:click=move |_| go(Month::next)>"›"</button>
             </div>
             {grid}
@@ -203,7 +203,7 @@ pub fn times(choice: Choice, slots: Remote<Vec<Slot>>) -> impl IntoView {
             };
             view! {
                 <section class="times" aria-labelledby="times-title">
-                    <h2 id="times-title">{calendar::day_label(date)}</h2>
+                    <h2 id="times-title">{clock::day_label(date)}</h2>
                     {list}
                 </section>
             }

@@ -18,7 +18,7 @@ pub fn failed(failure: &Failure, retry: impl Fn() + Send + Sync + 'static) -> An
 fn failed_view(message: String, retry: std::sync::Arc<dyn Fn() + Send + Sync>) -> AnyView {
     view! {
         <p role="alert" class="error">{message}" "
-            <button type="button" data-testid="retry" on:click=move |_| retry()>"Try again"</button>
+            <button type="button" data-testid="retry" on:click=move |_| retry()>{crate::i18n::t().try_again}</button>
         </p>
     }
     .into_any()
