@@ -7,6 +7,8 @@
 #     wasm-bindgen-test-runner, which runs the widget's browser unit tests)
 #   - wasm-opt from binaryen 132 on npm (Debian's binaryen is too old)
 #   - terser from npm, which minifies the widget's JS glue (scripts/minify-widget-js.sh)
+#   - axe-core from npm (tests/axe, pinned by its package-lock.json), which the browser
+#     tests run in the widget's pages
 #   - Debian's chromium and chromium-driver, for the browser tests
 # Versions live here and in Trunk.toml ([tools]); keep them in step.
 set -euo pipefail
@@ -43,6 +45,11 @@ fi
 if [ "$(terser --version 2>/dev/null)" != "terser $TERSER_VERSION" ]; then
   say "installing terser $TERSER_VERSION from npm (minifies the widget's JS glue)"
   npm install --global --no-fund --no-audit "terser@$TERSER_VERSION"
+fi
+
+if [ ! -f tests/axe/node_modules/axe-core/axe.min.js ]; then
+  say "installing axe-core for the browser tests (tests/axe, from npm)"
+  (cd tests/axe && npm ci --no-audit --no-fund --silent)
 fi
 
 if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then

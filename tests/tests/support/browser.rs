@@ -28,14 +28,17 @@ impl Driver {
         Driver { child, url: format!("http://127.0.0.1:{port}") }
     }
 
-    async fn browser(&self, width: u32, height: u32) -> Client {
+    /// A chromium whose browser languages (`navigator.languages`) are `languages`, e.g. `en-US,en`.
+    async fn browser(&self, width: u32, height: u32, languages: &str) -> Client {
         // Two rustls providers are compiled into this test binary; pick one.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let caps = json!({ "goog:chromeOptions": {
             "binary": "/usr/bin/chromium",
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--disable-dev-shm-usage", format!("--window-size={width},{height}")],
+                     "--disable-dev-shm-usage", format!("--window-size={width},{height}"),
+                     format!("--lang={languages}"), format!("--accept-lang={languages}")],
+            "prefs": { "intl.accept_languages": languages },
         }});
         let caps: serde_json::Map<String, Value> = caps.as_object().unwrap().clone();
         for _ in 0..50 {
@@ -262,11 +265,20 @@ impl Session {
 
     /// With the server on `addr` and `extra` flags for `cadence serve`.
     pub async fn start_with(tz: &str, addr: &str, extra: &[&str]) -> Session {
+        Session::open(tz, "en-US,en", addr, extra).await
+    }
+
+    /// A browser whose visitor reads `languages` (`navigator.languages`, e.g. `nl-BE,nl`).
+    pub async fn start_in(tz: &str, languages: &str) -> Session {
+        Session::open(tz, languages, "127.0.0.1:0", &[]).await
+    }
+
+    async fn open(tz: &str, languages: &str, addr: &str, extra: &[&str]) -> Session {
         let one = ONE_BROWSER.lock().await;
         let db = TestDb::create(Backend::Sqlite).await;
         let demo = server_on(&db, addr, extra).await;
         let driver = Driver::start(tz);
-        let c = driver.browser(1280, 900).await;
+        let c = driver.browser(1280, 900, languages).await;
         Session { c, demo, db, _driver: driver, _one: one }
     }
 

@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod axe;
 pub mod browser;
 
 use serde_json::Value;
