@@ -39,6 +39,24 @@ async fn request_objects_are_objects_with_only_their_fields(backend: Backend) {
     let org: Value = call(Method::GET, "/api/v1/org", json!({})).await.unwrap().json().await.unwrap();
     assert_eq!(org["branding"]["primary_color"], Value::Null, "nothing of the refused bodies was stored");
 
+    // Nor a schedule from positional arrays.
+    let prac = &a.practitioners[0];
+    for body in [
+        json!({ "weekly_hours": { "monday": [["09:00", "12:00"]] } }),
+        json!({ "weekly_hours": [[], [], [], [], [], [], []] }),
+        json!({ "date_overrides": [["2026-12-24", []]] }),
+    ] {
+        let res = call(Method::PATCH, &format!("/api/v1/practitioners/{prac}"), body.clone()).await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    }
+    let stored: Value = call(Method::GET, &format!("/api/v1/practitioners/{prac}"), json!({}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_ne!(stored["weekly_hours"]["monday"], json!([{ "start": "09:00", "end": "12:00" }]), "not stored");
+
     let start = (chrono::Utc::now() + chrono::Duration::days(2)).format("%Y-%m-%dT10:00:00Z").to_string();
     for customer in
         [json!(["Pat", "pat@example.com"]), json!({ "name": "Pat", "email": "pat@example.com", "vip": true })]
@@ -89,6 +107,10 @@ async fn the_document_carries_the_servers_limits() {
     assert_eq!(service["duration_minutes"]["minimum"], 1);
     assert_eq!(service["buffer_before_minutes"]["minimum"], 0);
     assert!(service["name"]["pattern"].is_string(), "names must not be blank");
+    for schema in ["UpdateOrgRequest", "PublicOrg", "Org"] {
+        let locale = &schemas[schema]["properties"]["locale"]["enum"];
+        assert_eq!(locale, &json!(["en", "de", "fr", "es", "nl", null]), "{schema}: the languages, or none");
+    }
     let scopes = &schemas["CreateApiKeyRequest"]["properties"]["scopes"];
     assert!(scopes.to_string().contains("bookings:write"), "{scopes}");
 

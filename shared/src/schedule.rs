@@ -85,7 +85,7 @@ impl utoipa::PartialSchema for ClockTime {
 impl utoipa::ToSchema for ClockTime {}
 
 /// A working interval `[start, end)` in local wall-clock time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Interval {
@@ -93,8 +93,41 @@ pub struct Interval {
     pub end: ClockTime,
 }
 
+/// `Interval`, `WeeklyHours` and `DateOverride` are read from JSON objects only, as the
+/// OpenAPI document says: serde's derived `Deserialize` would also take a sequence of the
+/// fields in order (`["09:00", "12:00"]`). Each reads its fields through a derived twin and
+/// [`crate::object::only`].
+macro_rules! objects_only {
+    ($($ty:ident from $twin:ident { $($(#[$attr:meta])* $field:ident: $t:ty),* $(,)? })*) => {$(
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct $twin { $($(#[$attr])* $field: $t),* }
+
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let $twin { $($field),* } = crate::object::only(d)?;
+                Ok($ty { $($field),* })
+            }
+        }
+    )*};
+}
+
+objects_only! {
+    Interval from IntervalFields { start: ClockTime, end: ClockTime }
+    WeeklyHours from WeeklyHoursFields {
+        #[serde(default)] monday: Vec<Interval>,
+        #[serde(default)] tuesday: Vec<Interval>,
+        #[serde(default)] wednesday: Vec<Interval>,
+        #[serde(default)] thursday: Vec<Interval>,
+        #[serde(default)] friday: Vec<Interval>,
+        #[serde(default)] saturday: Vec<Interval>,
+        #[serde(default)] sunday: Vec<Interval>,
+    }
+    DateOverride from DateOverrideFields { date: chrono::NaiveDate, intervals: Vec<Interval> }
+}
+
 /// Working intervals per weekday; a missing day means no hours that day.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WeeklyHours {
@@ -144,7 +177,7 @@ impl WeeklyHours {
 }
 
 /// A date with its own working intervals (an empty list is a day off).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DateOverride {
@@ -191,6 +224,17 @@ mod tests {
         assert_eq!(h.monday.len(), 2);
         assert!(h.sunday.is_empty());
         assert!(serde_json::from_str::<WeeklyHours>(r#"{"funday":[]}"#).is_err());
+    }
+
+    #[test]
+    fn schedules_are_objects_not_positional_arrays() {
+        assert!(serde_json::from_str::<Interval>(r#"["09:00","12:00"]"#).is_err());
+        assert!(serde_json::from_str::<Interval>(r#"{"start":"09:00","end":"12:00","x":1}"#).is_err());
+        assert!(serde_json::from_str::<WeeklyHours>(r#"{"monday":[["09:00","12:00"]]}"#).is_err());
+        assert!(serde_json::from_str::<WeeklyHours>(r#"[[],[],[],[],[],[],[]]"#).is_err());
+        assert!(serde_json::from_str::<DateOverride>(r#"["2026-12-24",[]]"#).is_err());
+        let day_off: DateOverride = serde_json::from_str(r#"{"date":"2026-12-24","intervals":[]}"#).unwrap();
+        assert!(day_off.intervals.is_empty());
     }
 
     #[test]

@@ -111,6 +111,12 @@ fn property(schema: &str, prop: &str, value: &mut Value) {
             json!({ "pattern": r"^https://[^\s\u0000-\u001F\u007F-\u009F]+$", "maxLength": 2048 })
         }
         ("SignupRequest", "org_slug") => json!({ "pattern": SLUG }),
+        // The booking page's languages; `null` where the field is nullable (every one is).
+        (_, "locale") => {
+            let mut locales: Vec<Value> = cadence_shared::LOCALES.iter().map(|l| json!(l)).collect();
+            locales.push(Value::Null);
+            json!({ "enum": locales })
+        }
         (_, "description") if schema.contains("Service") => json!({ "maxLength": 2000 }),
         (_, "description") if is_request(schema) => json!({ "maxLength": 500 }),
         (_, "notes") if is_request(schema) => json!({ "maxLength": 2000 }),
