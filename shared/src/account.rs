@@ -18,6 +18,10 @@ pub struct SignupRequest {
     pub org_slug: Option<String>,
     /// IANA timezone of the org.
     pub timezone: String,
+    /// `true`: the session goes into an `HttpOnly` cookie (`cadence_session`) that page
+    /// scripts cannot read, and the answer carries no `token` (the dashboard signs in so).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cookie: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,6 +30,9 @@ pub struct SignupRequest {
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
+    /// As in `SignupRequest`: the session in an `HttpOnly` cookie instead of the answer.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cookie: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,7 +90,10 @@ pub struct UpdateOrgRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionResponse {
-    pub token: String,
+    /// The session token, for `Authorization: Bearer cs_…`; absent when it was set as the
+    /// `cadence_session` cookie (`"cookie": true`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
     pub expires_at: DateTime<Utc>,
     pub user: User,
     pub org: Org,

@@ -67,7 +67,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** `POST /auth/logout` → 204: this session ends. */
+        /** `POST /auth/logout` → 204: this session ends (and the session cookie is removed). */
         post: operations["logout"];
         delete?: never;
         options?: never;
@@ -846,6 +846,8 @@ export interface components {
             start: components["schemas"]["ClockTime"];
         };
         LoginRequest: {
+            /** @description As in `SignupRequest`: the session in an `HttpOnly` cookie instead of the answer. */
+            cookie?: boolean;
             email: string;
             password: string;
         };
@@ -863,8 +865,9 @@ export interface components {
             /**
              * @description The booking page's default language (`en`, `de`, `fr`, `es` or `nl`); `null`: the
              *     visitor's browser languages decide.
+             * @enum {string|null}
              */
-            locale?: string | null;
+            locale?: "en" | "de" | "fr" | "es" | "nl" | null;
             name: string;
             slug: string;
             timezone: string;
@@ -1078,8 +1081,9 @@ export interface components {
              *     the page names none (`?locale=`, `data-locale`); `null`: the visitor's browser
              *     languages decide.
              * @example de
+             * @enum {string|null}
              */
-            locale?: string | null;
+            locale?: "en" | "de" | "fr" | "es" | "nl" | null;
             name: string;
             slug: string;
             /** @description IANA timezone name, e.g. `Europe/Berlin`. */
@@ -1139,11 +1143,20 @@ export interface components {
             /** Format: date-time */
             expires_at: string;
             org: components["schemas"]["Org"];
-            token: string;
+            /**
+             * @description The session token, for `Authorization: Bearer cs_…`; absent when it was set as the
+             *     `cadence_session` cookie (`"cookie": true`).
+             */
+            token?: string | null;
             user: components["schemas"]["User"];
         };
         /** @description `POST /auth/signup`: a person and the org they own. */
         SignupRequest: {
+            /**
+             * @description `true`: the session goes into an `HttpOnly` cookie (`cadence_session`) that page
+             *     scripts cannot read, and the answer carries no `token` (the dashboard signs in so).
+             */
+            cookie?: boolean;
             display_name: string;
             email: string;
             org_name: string;
@@ -1180,8 +1193,9 @@ export interface components {
              * @description The booking page's default language, one of `en`, `de`, `fr`, `es`, `nl`; `null`
              *     clears it (the visitor's browser languages decide).
              * @example de
+             * @enum {string|null}
              */
-            locale?: string | null;
+            locale?: "en" | "de" | "fr" | "es" | "nl" | null;
             name?: string | null;
             timezone?: null | components["schemas"]["Timezone"];
         };

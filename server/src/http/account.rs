@@ -1,5 +1,5 @@
 //! The account API: signup, login, sessions, passwords (`/api/v1/auth/…`) and the org's API
-//! keys (`/api/v1/api-keys`), for people with a session token.
+//! keys (`/api/v1/api-keys`), for people with a session token (or the dashboard's session cookie).
 
 use crate::domain::accounts;
 use crate::http::auth::SessionAuth;
@@ -7,10 +7,13 @@ use crate::http::error::ApiError;
 use crate::http::extract::{AppJson, AppPath, AppQuery};
 use crate::http::openapi::AccountErrors;
 use crate::http::responses::{PageQuery, page_by_id};
+use crate::http::session_cookie;
 use crate::http::state::AppState;
+use crate::model::{SessionRecord, UserRecord};
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use cadence_shared::ErrorBody;
 use cadence_shared::account::Org;
 use cadence_shared::{
@@ -36,17 +39,40 @@ pub fn router() -> OpenApiRouter<AppState> {
 async fn signup(
     State(state): State<AppState>,
     AppJson(req): AppJson<SignupRequest>,
-) -> Result<(StatusCode, Json<SessionResponse>), ApiError> {
+) -> Result<Response, ApiError> {
     let store = state.store.as_ref();
+    let cookie = req.cookie;
     let (user, org) = accounts::sign_up(store, req).await?;
     let (token, session) = accounts::start_session(store, &user.id).await?;
-    let body = SessionResponse {
+    Ok(session_answer(&state, StatusCode::CREATED, cookie, token, &session, &user, &org))
+}
+
+/// A new session's answer: the token in the body, or (`cookie`) in the session cookie.
+fn session_answer(
+    state: &AppState,
+    status: StatusCode,
+    cookie: bool,
+    token: String,
+    session: &SessionRecord,
+    user: &UserRecord,
+    org: &crate::model::Org,
+) -> Response {
+    let body = |token| SessionResponse {
         token,
         expires_at: session.expires_at,
-        user: User::from(&user),
-        org: Org::from(&org),
+        user: User::from(user),
+        org: Org::from(org),
     };
-    Ok((StatusCode::CREATED, Json(body)))
+    if !cookie {
+        return (status, Json(body(Some(token)))).into_response();
+    }
+    let set = session_cookie::set(&token, session.expires_at, secure_cookies(state));
+    (status, [(header::SET_COOKIE, set)], Json(body(None))).into_response()
+}
+
+/// Cookies are `Secure` when the server's public URL is https.
+fn secure_cookies(state: &AppState) -> bool {
+    state.config.mail.public_url.starts_with("https://")
 }
 
 /// `POST /auth/login` → 200 with a new session; one answer for unknown e-mail and wrong
@@ -55,7 +81,7 @@ async fn signup(
 async fn login(
     State(state): State<AppState>,
     AppJson(req): AppJson<LoginRequest>,
-) -> Result<Json<SessionResponse>, ApiError> {
+) -> Result<Response, ApiError> {
     let store = state.store.as_ref();
     let email = req.email.trim().to_lowercase();
     state.rate_limits.check_login(&email)?;
@@ -71,19 +97,15 @@ async fn login(
     let org =
         store.orgs_of_user(&user.id).await?.into_iter().next().ok_or_else(|| ApiError::not_found("Org"))?;
     let (token, session) = accounts::start_session(store, &user.id).await?;
-    Ok(Json(SessionResponse {
-        token,
-        expires_at: session.expires_at,
-        user: User::from(&user),
-        org: Org::from(&org),
-    }))
+    Ok(session_answer(&state, StatusCode::OK, req.cookie, token, &session, &user, &org))
 }
 
-/// `POST /auth/logout` → 204: this session ends.
+/// `POST /auth/logout` → 204: this session ends (and the session cookie is removed).
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "account", security(("session" = [])), responses((status = 204, description = "Session ended"), AccountErrors))]
-async fn logout(State(state): State<AppState>, auth: SessionAuth) -> Result<StatusCode, ApiError> {
+async fn logout(State(state): State<AppState>, auth: SessionAuth) -> Result<Response, ApiError> {
     state.store.delete_session(&auth.session.id).await?;
-    Ok(StatusCode::NO_CONTENT)
+    let clear = session_cookie::clear(secure_cookies(&state));
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
 }
 
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "account", security(("session" = [])), responses((status = 200, body = MeResponse), AccountErrors))]

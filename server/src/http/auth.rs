@@ -1,10 +1,14 @@
-//! Authentication of the org API: `Authorization: Bearer ck_live_…`.
+//! Authentication of the org API: `Authorization: Bearer ck_live_…`, or the dashboard's
+//! session cookie (its owner may do what any scope allows; see
+//! [`crate::http::session_cookie`]), and of the account API (a session token, as a Bearer
+//! token or the cookie).
 //!
-//! The key is looked up by its SHA-256 (the only form stored), so no plain key is ever
-//! compared; scopes are checked per route with [`OrgAuth::require`].
+//! Keys and session tokens are looked up by their SHA-256 (the only form stored), so no
+//! plain secret is ever compared; scopes are checked per route with [`OrgAuth::require`].
 
 use crate::http::context::{Caller, ClientIp};
 use crate::http::error::ApiError;
+use crate::http::session_cookie;
 use crate::http::state::AppState;
 use crate::keys::hash_secret;
 use crate::model::{ApiKeyRecord, KeyGuard, Org, SessionRecord, UserRecord};
@@ -17,17 +21,15 @@ use std::marker::PhantomData;
 /// An authenticated org API caller: the key and the org it belongs to.
 pub struct OrgAuth {
     pub org: Org,
-    pub key: ApiKeyRecord,
+    /// `None`: the org's owner, signed in to the dashboard with the session cookie.
+    pub key: Option<ApiKeyRecord>,
 }
 
 impl OrgAuth {
-    /// 403 `missing_scope` unless the key holds `scope`.
+    /// 403 `missing_scope` unless the key holds `scope` (the owner's session holds them all).
     pub fn require(&self, scope: &'static str) -> Result<(), ApiError> {
-        if self.key.scopes.iter().any(|s| s == scope) {
-            Ok(())
-        } else {
-            Err(ApiError::MissingScope { scope })
-        }
+        let Some(key) = &self.key else { return Ok(()) };
+        if key.scopes.iter().any(|s| s == scope) { Ok(()) } else { Err(ApiError::MissingScope { scope }) }
     }
 }
 
@@ -65,14 +67,22 @@ fn bearer(parts: &Parts) -> Option<&str> {
     header.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty())
 }
 
-/// The key and org of the request's bearer token, or why not (the outer `Err` is a store
-/// failure, the inner one the 401 to answer).
+/// The key and org of the request's bearer token (or the owner's session cookie), or why
+/// not (the outer `Err` is a store failure, the inner one the 401 to answer).
 async fn authenticate(parts: &Parts, state: &AppState) -> Result<Result<OrgAuth, ApiError>, ApiError> {
     let Some(token) = bearer(parts) else {
-        return Ok(Err(unauthorized(
-            "unauthorized",
-            "Send an API key as `Authorization: Bearer ck_live_…`.",
-        )));
+        let Some(token) = session_cookie::token(parts) else {
+            return Ok(Err(unauthorized(
+                "unauthorized",
+                "Send an API key as `Authorization: Bearer ck_live_…`.",
+            )));
+        };
+        session_cookie::check_origin(parts)?;
+        let found = session(token, state).await?.map(|(_, _, org)| OrgAuth { org, key: None });
+        if let Ok(found) = &found {
+            admit(parts, state, found).await?;
+        }
+        return Ok(found);
     };
     let found = look_up(&hash_secret(token), state).await?;
     if let Ok(found) = &found {
@@ -93,7 +103,22 @@ async fn look_up(hash: &str, state: &AppState) -> Result<Result<OrgAuth, ApiErro
     if key.expires_at.is_some_and(|at| at <= now) {
         return Ok(Err(unauthorized("key_expired", "The API key has expired.")));
     }
-    Ok(Ok(OrgAuth { org, key }))
+    Ok(Ok(OrgAuth { org, key: Some(key) }))
+}
+
+/// The person, session and org of a session token, unless unknown or expired.
+async fn session(
+    token: &str,
+    state: &AppState,
+) -> Result<Result<(UserRecord, SessionRecord, Org), ApiError>, ApiError> {
+    let invalid = || Ok(Err(unauthorized("unauthorized", "The session is not valid; log in again.")));
+    let Some(session) = state.store.find_session(&hash_secret(token)).await? else { return invalid() };
+    if crate::domain::accounts::expired(&session, crate::clock::now()) {
+        return Ok(Err(unauthorized("unauthorized", "The session has expired; log in again.")));
+    }
+    let Some(user) = state.store.find_user(&session.user_id).await? else { return invalid() };
+    let Some(org) = state.store.orgs_of_user(&user.id).await?.into_iter().next() else { return invalid() };
+    Ok(Ok((user, session, org)))
 }
 
 /// What every authenticated org API request does: the org's rate limit, the request log's
@@ -102,19 +127,23 @@ async fn look_up(hash: &str, state: &AppState) -> Result<Result<OrgAuth, ApiErro
 async fn admit(parts: &Parts, state: &AppState, auth: &OrgAuth) -> Result<bool, ApiError> {
     if let Some(caller) = parts.extensions.get::<Caller>() {
         caller.set_org(&auth.org.id);
-        caller.set_key(&auth.key.id);
+        if let Some(key) = &auth.key {
+            caller.set_key(&key.id);
+        }
         caller.set_allowance(state.rate_limits.check_org(&auth.org.id)?);
     }
+    let Some(key) = &auth.key else { return Ok(false) };
     let now = crate::clock::now();
-    let stale = auth.key.last_used_at.is_none_or(|at| now - at >= TOUCH_EVERY);
+    let stale = key.last_used_at.is_none_or(|at| now - at >= TOUCH_EVERY);
     if stale {
-        state.store.touch_api_key(&auth.key.id, now).await?;
+        state.store.touch_api_key(&key.id, now).await?;
     }
     Ok(stale)
 }
 
-/// An authenticated person (account API): `Authorization: Bearer cs_…` from login.
-/// API keys are refused here: they cannot manage API keys or accounts.
+/// An authenticated person (account API): `Authorization: Bearer cs_…` from login, or the
+/// dashboard's session cookie. API keys are refused here: they cannot manage API keys or
+/// accounts.
 pub struct SessionAuth {
     pub user: UserRecord,
     pub session: SessionRecord,
@@ -126,12 +155,18 @@ impl FromRequestParts<AppState> for SessionAuth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let header = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).unwrap_or("");
-        let Some(token) = header.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()) else {
-            return Err(unauthorized(
-                "unauthorized",
-                "Send a session token from /api/v1/auth/login as a Bearer token.",
-            ));
+        let token = match bearer(parts) {
+            Some(token) => token,
+            None => {
+                let token = session_cookie::token(parts).ok_or_else(|| {
+                    unauthorized(
+                        "unauthorized",
+                        "Send a session token from /api/v1/auth/login as a Bearer token.",
+                    )
+                })?;
+                session_cookie::check_origin(parts)?;
+                token
+            }
         };
         if token.starts_with("ck_live_") {
             return Err(unauthorized(
@@ -139,13 +174,7 @@ impl FromRequestParts<AppState> for SessionAuth {
                 "API keys cannot be used here: log in and use the session token to manage API keys.",
             ));
         }
-        let invalid = || unauthorized("unauthorized", "The session token is not valid; log in again.");
-        let session = state.store.find_session(&hash_secret(token)).await?.ok_or_else(invalid)?;
-        if crate::domain::accounts::expired(&session, crate::clock::now()) {
-            return Err(unauthorized("unauthorized", "The session has expired; log in again."));
-        }
-        let user = state.store.find_user(&session.user_id).await?.ok_or_else(invalid)?;
-        let org = state.store.orgs_of_user(&user.id).await?.into_iter().next().ok_or_else(invalid)?;
+        let (user, session, org) = session(token, state).await??;
         if let Some(caller) = parts.extensions.get::<Caller>() {
             caller.set_org(&org.id);
         }
@@ -230,14 +259,17 @@ impl<S: Scope + Send + Sync> FromRequestParts<AppState> for CachedScoped<S> {
             if let Some(ip) = parts.extensions.get::<ClientIp>() {
                 state.rate_limits.check_auth(ip.0)?;
             }
-            let mut auth = OrgAuth { org, key };
+            let key_id = key.id.clone();
+            let mut auth = OrgAuth { org, key: Some(key) };
             auth.require(S::NAME)?;
-            if admit(parts, state, &auth).await? {
-                auth.key.last_used_at = Some(now);
-                state.key_cache.put(&hash, &auth.key, &auth.org);
+            if admit(parts, state, &auth).await?
+                && let Some(key) = &mut auth.key
+            {
+                key.last_used_at = Some(now);
+                state.key_cache.put(&hash, key, &auth.org);
             }
             let guard = KeyGuard {
-                key_id: auth.key.id.clone(),
+                key_id,
                 catalog_version: auth.org.catalog_version,
                 org_timezone: auth.org.timezone.clone(),
                 org_name: auth.org.name.clone(),
@@ -246,7 +278,9 @@ impl<S: Scope + Send + Sync> FromRequestParts<AppState> for CachedScoped<S> {
         }
         let auth = OrgAuth::from_request_parts(parts, state).await?;
         auth.require(S::NAME)?;
-        state.key_cache.put(&hash, &auth.key, &auth.org);
+        if let Some(key) = &auth.key {
+            state.key_cache.put(&hash, key, &auth.org);
+        }
         Ok(CachedScoped { auth, guard: None, hash, scope: PhantomData })
     }
 }
@@ -260,9 +294,10 @@ impl<S: Scope> CachedScoped<S> {
         state.key_cache.forget(&self.hash);
         let fresh = look_up(&self.hash, state).await??;
         fresh.require(S::NAME)?;
-        state.key_cache.put(&self.hash, &fresh.key, &fresh.org);
+        let Some(key) = &fresh.key else { return Ok(None) };
+        state.key_cache.put(&self.hash, key, &fresh.org);
         let org = &fresh.org;
-        let same = fresh.key.id == guard.key_id
+        let same = key.id == guard.key_id
             && org.catalog_version == guard.catalog_version
             && org.timezone == guard.org_timezone
             && org.name == guard.org_name;

@@ -31,6 +31,9 @@ pub enum ApiError {
     /// 403: the key lacks a scope.
     #[error("This API key lacks the scope '{scope}'.")]
     MissingScope { scope: &'static str },
+    /// 403: refused whoever asks (e.g. a cross-site request with the session cookie).
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
     /// 409 or 422 about an `Idempotency-Key`.
     #[error("{message}")]
     Idempotency { status: StatusCode, code: &'static str, message: String },
@@ -72,6 +75,7 @@ impl ApiError {
             Self::Conflict { code, .. } => (StatusCode::CONFLICT, T::ConflictError, code, None),
             Self::Unauthorized { code, .. } => (StatusCode::UNAUTHORIZED, T::AuthenticationError, code, None),
             Self::MissingScope { .. } => (StatusCode::FORBIDDEN, T::PermissionError, "missing_scope", None),
+            Self::Forbidden { code, .. } => (StatusCode::FORBIDDEN, T::PermissionError, code, None),
             Self::Idempotency { status, code, .. } => (*status, T::IdempotencyError, code, None),
             Self::RateLimited { .. } => {
                 (StatusCode::TOO_MANY_REQUESTS, T::RateLimitError, "rate_limited", None)

@@ -46,6 +46,7 @@ pub mod rate_limit;
 mod request_id;
 mod resources;
 mod responses;
+pub mod session_cookie;
 pub mod state;
 mod webhooks;
 

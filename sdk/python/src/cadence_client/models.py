@@ -262,6 +262,10 @@ class LoginRequest(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
     )
+    cookie: bool | None = None
+    """
+    As in `SignupRequest`: the session in an `HttpOnly` cookie instead of the answer.
+    """
     email: Annotated[
         str,
         Field(
@@ -282,7 +286,7 @@ class Org(BaseModel):
     branding: Branding
     created_at: AwareDatetime
     id: str
-    locale: str | None = None
+    locale: Literal['en', 'de', 'fr', 'es', 'nl'] | None = None
     """
     The booking page's default language (`en`, `de`, `fr`, `es` or `nl`); `null`: the
     visitor's browser languages decide.
@@ -524,7 +528,9 @@ class PublicOrg(BaseModel):
 
     branding: Branding
     id: str
-    locale: Annotated[str | None, Field(examples=['de'])] = None
+    locale: Annotated[
+        Literal['en', 'de', 'fr', 'es', 'nl'] | None, Field(examples=['de'])
+    ] = None
     """
     The booking page's default language (one of `en`, `de`, `fr`, `es`, `nl`), used when
     the page names none (`?locale=`, `data-locale`); `null`: the visitor's browser
@@ -622,8 +628,7 @@ class UpdateOrgRequest(BaseModel):
     )
     branding: Branding | None = None
     locale: Annotated[
-        str | None,
-        Field(examples=['de'], pattern='^[^\\u0000-\\u001F\\u007F-\\u009F]*$'),
+        Literal['en', 'de', 'fr', 'es', 'nl'] | None, Field(examples=['de'])
     ] = None
     """
     The booking page's default language, one of `en`, `de`, `fr`, `es`, `nl`; `null`
@@ -2132,7 +2137,11 @@ class SessionResponse(BaseModel):
 
     expires_at: AwareDatetime
     org: Org
-    token: str
+    token: str | None = None
+    """
+    The session token, for `Authorization: Bearer cs_…`; absent when it was set as the
+    `cadence_session` cookie (`"cookie": true`).
+    """
     user: User
 
 
@@ -2144,6 +2153,11 @@ class SignupRequest(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
     )
+    cookie: bool | None = None
+    """
+    `true`: the session goes into an `HttpOnly` cookie (`cadence_session`) that page
+    scripts cannot read, and the answer carries no `token` (the dashboard signs in so).
+    """
     display_name: Annotated[
         str,
         Field(
