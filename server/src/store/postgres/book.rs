@@ -19,13 +19,20 @@ use std::sync::OnceLock;
 /// orders (the same-day counts from one scan of the org's bookings in those days, grouped
 /// by practitioner so each candidate counts only its own; the last booking of each from
 /// `bookings_practitioner_created`); no row when none is free, and
-/// then nothing is written. The customer's and the practitioner's ids are only known inside
-/// the statement (`locked` holds a transaction-scoped advisory lock on the chosen
-/// practitioner while the rows are written: concurrent bookings of one practitioner then
-/// take turns, and a later one meets the earlier one's committed row at once in the
-/// exclusion check, instead of both inserting and each waiting for the other, a deadlock
-/// Postgres breaks only after `deadlock_timeout`, 1 s; under a burst of 50 such chains
-/// exhausted the pool's 10 s acquire timeout, a 500). The event payload and the stored response are serialised with `$17` and
+/// then nothing is written.
+///
+/// `locked` takes transaction-scoped advisory locks on (chosen practitioner, each half hour
+/// the blocked range touches), in ascending order, while the rows are written. Two
+/// overlapping bookings of one practitioner share at least one such half hour, so they take
+/// turns and the later one meets the earlier one's committed row at once in the exclusion
+/// check: without the locks both insert and each waits for the other, a deadlock Postgres
+/// breaks only after `deadlock_timeout`, 1 s (under a burst of 50 such chains ran into the
+/// pool's 10 s acquire timeout, a 500). Bookings of one practitioner at other times do not
+/// wait for each other (a lock on the practitioner alone would queue every concurrent
+/// booking that picks the same least-loaded practitioner, as all concurrent ones do).
+///
+/// The customer's and the practitioner's ids are only known inside
+/// the statement. The event payload and the stored response are serialised with `$17` and
 /// `$29` in their places (`cus_pending_<booking id>`, `prac_pending_<booking id>`, which no
 /// request can know in advance) and `replace` puts the ids in.
 const BOOK_HEAD: &str = "WITH day AS ( \
@@ -45,7 +52,9 @@ const BOOK_HEAD: &str = "WITH day AS ( \
         WHERE {guard}NOT EXISTS (SELECT 1 FROM bookings x WHERE x.practitioner_id = r.id AND x.status = 'confirmed' \
           AND x.blocked_start < $8 AND x.blocked_start >= $26 AND x.blocked_end > $7) \
         ORDER BY r.n, r.last NULLS FIRST, r.id COLLATE \"C\" LIMIT 1), \
-    locked AS (SELECT pick.id, pg_advisory_xact_lock(hashtext(pick.id)) FROM pick), \
+    locked AS (SELECT pick.id FROM pick, LATERAL (SELECT count(pg_advisory_xact_lock(hashtext(pick.id), h)) \
+        FROM generate_series(floor(extract(epoch FROM $7) / 1800)::int, \
+                             floor((extract(epoch FROM $8) - 1) / 1800)::int) h) l), \
     customer AS ( \
         INSERT INTO customers (id, org_id, name, email, phone, created_at, updated_at) \
         SELECT $16, $2, $9, $10, $11, $14, $14 FROM locked \
