@@ -16,6 +16,7 @@ cadence_server::both_backends!(
     booking_events_arrive_signed_with_both_schemes_in_order,
     events_arrive_after_the_receiver_recovers_and_attempts_are_recorded,
     gone_disables_the_endpoint,
+    an_endpoint_is_changed_and_enabled_again_after_gone,
     ssrf_targets_are_refused_without_the_allow_flag,
     test_event_and_tenant_isolation,
     redirects_are_not_followed_and_retries_end_in_failure,
@@ -226,6 +227,71 @@ async fn gone_disables_the_endpoint(backend: Backend) {
     c.app.stop().await;
 }
 
+async fn an_endpoint_is_changed_and_enabled_again_after_gone(backend: Backend) {
+    let c = Ctx::new(backend, true).await;
+    let rx = Receiver::start(Duration::ZERO).await;
+    rx.status.store(410, std::sync::atomic::Ordering::SeqCst);
+    let endpoint = c.subscribe(&rx.url, json!(["booking.cancelled"])).await;
+    let wh = endpoint["id"].as_str().unwrap();
+    let patch = |body: Value| c.call(Method::PATCH, &format!("/api/v1/webhooks/{wh}")).json(&body).send();
+
+    // Refused changes name their field and change nothing.
+    for (body, field) in [
+        (json!({ "url": "ftp://hooks.example/x" }), "url"),
+        (json!({ "events": [] }), "events"),
+        (json!({ "events": ["booking.exploded"] }), "events"),
+    ] {
+        let res = patch(body.clone()).await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert_eq!(res.json::<Value>().await.unwrap()["error"]["field"], field, "{body}");
+    }
+    let res = patch(json!({ "events": ["booking.created"], "description": "front desk" })).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let changed: Value = res.json().await.unwrap();
+    assert_eq!(
+        (changed["events"].clone(), changed["description"].clone()),
+        (json!(["booking.created"]), json!("front desk"))
+    );
+    assert_eq!(changed["url"], endpoint["url"], "unnamed fields stay");
+    assert!(changed.get("secret").is_none());
+
+    // The receiver answers 410: the endpoint is disabled.
+    c.book(6, 9, "g@example.com").await;
+    rx.wait_for_events(1, Duration::from_secs(10)).await;
+    let shown = |c: &Ctx| {
+        let req = c.call(Method::GET, &format!("/api/v1/webhooks/{wh}"));
+        async move { req.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let mut now = Value::Null;
+    for _ in 0..100 {
+        now = shown(&c).await;
+        if now["active"] == false {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(now["active"], false);
+    // Fixed on the receiver's side, enabled again: the next booking's event arrives.
+    rx.status.store(200, std::sync::atomic::Ordering::SeqCst);
+    let res = patch(json!({ "active": true, "description": null })).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let enabled: Value = res.json().await.unwrap();
+    assert_eq!((enabled["active"].clone(), enabled["disabled_reason"].clone()), (json!(true), Value::Null));
+    assert_eq!(enabled["description"], Value::Null, "null cleared it");
+    let booked = c.book(6, 11, "g2@example.com").await;
+    let got = rx.wait_for_events(2, Duration::from_secs(10)).await;
+    assert_eq!(got[1].json()["data"]["booking"]["id"], booked["id"]);
+    assert_signed(endpoint["secret"].as_str().unwrap(), &got[1]);
+    // Disabled on purpose, it says so and gets nothing.
+    let off: Value = patch(json!({ "active": false })).await.unwrap().json().await.unwrap();
+    assert_eq!(off["active"], false);
+    assert!(off["disabled_reason"].as_str().unwrap().contains("API"), "{off}");
+    c.book(6, 13, "g3@example.com").await;
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(rx.all().len(), 2);
+    c.app.stop().await;
+}
+
 async fn ssrf_targets_are_refused_without_the_allow_flag(backend: Backend) {
     let c = Ctx::new(backend, false).await;
     for url in [
@@ -315,12 +381,14 @@ async fn test_event_and_tenant_isolation(backend: Backend) {
         (Method::DELETE, format!("/api/v1/webhooks/{id}")),
         (Method::GET, format!("/api/v1/webhooks/{id}/deliveries")),
         (Method::POST, format!("/api/v1/webhooks/{id}/test")),
+        (Method::PATCH, format!("/api/v1/webhooks/{id}")),
     ] {
         let res = c
             .app
             .client
             .request(method.clone(), c.app.url(&path))
             .bearer_auth(&b.api_key)
+            .json(&json!({ "url": "https://evil.example/steal" }))
             .send()
             .await
             .unwrap();

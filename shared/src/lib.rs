@@ -34,4 +34,4 @@ pub use resources::{
 pub use schedule::{ClockTime, DateOverride, Interval, WeeklyHours};
 #[cfg(feature = "signatures")]
 pub use signatures::{sign_payload, sign_standard, verify_signature, verify_standard};
-pub use webhooks::{CreateWebhookRequest, WebhookAttempt, WebhookEndpoint};
+pub use webhooks::{CreateWebhookRequest, UpdateWebhookRequest, WebhookAttempt, WebhookEndpoint};

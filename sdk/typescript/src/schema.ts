@@ -537,7 +537,11 @@ export interface paths {
         delete: operations["delete_webhook"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Changes the endpoint's URL, events, description or `active` (any subset); `active: true`
+         *     enables it again after a 410 disabled it.
+         */
+        patch: operations["update_webhook"];
         trace?: never;
     };
     "/api/v1/webhooks/{id}/deliveries": {
@@ -1228,6 +1232,16 @@ export interface components {
             reminder_minutes_before?: number | null;
             /** Format: int64 */
             slot_interval_minutes?: number | null;
+        };
+        /**
+         * @description `PATCH /webhooks/{id}`: any subset. `active: true` enables an endpoint again after a
+         *     410 disabled it; `description: null` clears the description.
+         */
+        UpdateWebhookRequest: {
+            active?: boolean | null;
+            description?: string | null;
+            events?: ("booking.created" | "booking.cancelled" | "booking.rescheduled" | "*")[] | null;
+            url?: string | null;
         };
         User: {
             /** Format: date-time */
@@ -4318,6 +4332,86 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Malformed JSON, path or query. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key (`unauthorized`, `key_expired`, `key_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key lacks the route's scope (`missing_scope`, with `required_scope`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown, or another org's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Well-formed but invalid; `field` names the culprit. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_webhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Endpoint id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateWebhookRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
             };
             /** @description Malformed JSON, path or query. */
             400: {

@@ -1,11 +1,12 @@
 //! Which webhook endpoints an org may register (an allowed URL, see `webhooks::ssrf`; at
-//! least one known event type or `["*"]`; a short description), and their removal.
+//! least one known event type or `["*"]`; a short description), their changes and their
+//! removal.
 
 use crate::domain::{DomainError, input};
-use crate::model::{NewWebhookEndpoint, WebhookEndpointRecord};
+use crate::model::{EndpointSettings, NewWebhookEndpoint, WebhookEndpointRecord};
 use crate::store::{Store, StoreError};
 use crate::webhooks::{EVENT_TYPES, new_secret, ssrf};
-use cadence_shared::CreateWebhookRequest;
+use cadence_shared::{CreateWebhookRequest, UpdateWebhookRequest};
 
 /// The endpoint to store for `req`, with a fresh signing secret. `allow_private` lifts the
 /// SSRF guard (development and tests).
@@ -14,32 +15,76 @@ fn new_endpoint(
     req: &CreateWebhookRequest,
     allow_private: bool,
 ) -> Result<NewWebhookEndpoint, DomainError> {
-    let url = ssrf::check_url(req.url.trim(), allow_private)
+    Ok(NewWebhookEndpoint {
+        org_id: org_id.to_owned(),
+        url: check_url(&req.url, allow_private)?,
+        events: check_events(&req.events)?,
+        description: input::text("description", req.description.as_deref(), 500)?,
+        secret: new_secret(),
+    })
+}
+
+/// A URL the worker may deliver to (see `webhooks::ssrf`), normalised.
+fn check_url(url: &str, allow_private: bool) -> Result<String, DomainError> {
+    let url = ssrf::check_url(url.trim(), allow_private)
         .map_err(|m| DomainError::invalid("url_not_allowed", "url", m))?;
-    let star = req.events.len() == 1 && req.events[0] == "*";
-    if req.events.is_empty() {
+    Ok(url.to_string())
+}
+
+/// At least one known event type, each once, or `["*"]`.
+fn check_events(events: &[String]) -> Result<Vec<String>, DomainError> {
+    let star = events.len() == 1 && events[0] == "*";
+    if events.is_empty() {
         return Err(DomainError::invalid(
             "missing_field",
             "events",
             "Subscribe to at least one event type, or [\"*\"].",
         ));
     }
-    if let Some(bad) = req.events.iter().find(|e| !star && !EVENT_TYPES.contains(&e.as_str())) {
+    if let Some(bad) = events.iter().find(|e| !star && !EVENT_TYPES.contains(&e.as_str())) {
         return Err(DomainError::invalid(
             "unknown_event",
             "events",
             format!("'{bad}' is not an event type; use {} or \"*\".", EVENT_TYPES.join(", ")),
         ));
     }
-    let mut events = req.events.clone();
+    let mut events = events.to_vec();
     events.dedup();
-    Ok(NewWebhookEndpoint {
-        org_id: org_id.to_owned(),
-        url: url.to_string(),
-        events,
-        description: input::text("description", req.description.as_deref(), 500)?,
-        secret: new_secret(),
-    })
+    Ok(events)
+}
+
+/// Changes an endpoint's URL, events, description or whether it is active (the fields
+/// `patch` names); `active: true` enables it again after a 410 disabled it, and clears the
+/// reason. 404 when it is not the org's.
+pub async fn update_endpoint(
+    store: &dyn Store,
+    org_id: &str,
+    id: &str,
+    patch: &UpdateWebhookRequest,
+    allow_private: bool,
+) -> Result<WebhookEndpointRecord, DomainError> {
+    let not_found = || DomainError::not_found("Webhook");
+    let current = store.get_webhook_endpoint(org_id, id).await?.ok_or_else(not_found)?;
+    let url = match &patch.url {
+        Some(url) => check_url(url, allow_private)?,
+        None => current.url,
+    };
+    let events = match &patch.events {
+        Some(events) => check_events(events)?,
+        None => current.events,
+    };
+    let description = match &patch.description {
+        Some(d) => input::text("description", d.as_deref(), 500)?,
+        None => current.description,
+    };
+    let active = patch.active.unwrap_or(current.active);
+    let disabled_reason = match (active, patch.active) {
+        (true, _) => None,
+        (false, Some(false)) => Some("Disabled through the API.".to_owned()),
+        (false, _) => current.disabled_reason,
+    };
+    let settings = EndpointSettings { url, events, description, active, disabled_reason };
+    store.update_webhook_endpoint(org_id, id, &settings).await?.ok_or_else(not_found)
 }
 
 /// Most webhook endpoints one org may have.

@@ -133,12 +133,12 @@ fn property(schema: &str, prop: &str, value: &mut Value) {
         ("CreateApiKeyRequest", "scopes") => {
             json!({ "minItems": 1, "items": { "type": "string", "enum": ALL_SCOPES } })
         }
-        ("CreateWebhookRequest", "events") => {
+        ("CreateWebhookRequest" | "UpdateWebhookRequest", "events") => {
             let mut events: Vec<&str> = EVENT_TYPES.to_vec();
             events.push("*");
             json!({ "minItems": 1, "items": { "type": "string", "enum": events } })
         }
-        ("CreateWebhookRequest", "url") => {
+        ("CreateWebhookRequest" | "UpdateWebhookRequest", "url") => {
             json!({ "pattern": r"^\s*https?://[^\s\u0000-\u001F\u007F-\u009F]+$", "maxLength": 2048 })
         }
         ("CreateBookingRequest" | "RescheduleRequest", "start") => json!({ "format": "date-time" }),

@@ -10,7 +10,9 @@ use crate::http::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use cadence_shared::{CreateWebhookRequest, ErrorBody, Page, WebhookAttempt, WebhookEndpoint};
+use cadence_shared::{
+    CreateWebhookRequest, ErrorBody, Page, UpdateWebhookRequest, WebhookAttempt, WebhookEndpoint,
+};
 use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -18,7 +20,7 @@ use utoipa_axum::routes;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list, create))
-        .routes(routes!(show, remove))
+        .routes(routes!(show, update, remove))
         .routes(routes!(deliveries))
         .routes(routes!(send_test))
 }
@@ -65,6 +67,22 @@ async fn show(
         .get_webhook_endpoint(&auth.org.id, &id)
         .await?
         .ok_or_else(|| ApiError::not_found("Webhook"))?;
+    Ok(Json(WebhookEndpoint::from(&e)))
+}
+
+/// Changes the endpoint's URL, events, description or `active` (any subset); `active: true`
+/// enables it again after a 410 disabled it.
+#[utoipa::path(patch, path = "/api/v1/webhooks/{id}", operation_id = "update_webhook", tag = "webhooks", security(("api_key" = [])),
+    params(("id" = String, Path, description = "Endpoint id")), request_body = UpdateWebhookRequest,
+    responses((status = 200, body = WebhookEndpoint), OrgApiErrors))]
+async fn update(
+    State(state): State<AppState>,
+    auth: Scoped<WebhooksManage>,
+    AppPath(id): AppPath<String>,
+    AppJson(patch): AppJson<UpdateWebhookRequest>,
+) -> Result<Json<WebhookEndpoint>, ApiError> {
+    let allow_private = state.config.webhooks.allow_private;
+    let e = webhooks::update_endpoint(state.store.as_ref(), &auth.org.id, &id, &patch, allow_private).await?;
     Ok(Json(WebhookEndpoint::from(&e)))
 }
 

@@ -33,6 +33,17 @@ impl From<&WebhookEndpointRecord> for WebhookEndpoint {
     }
 }
 
+/// What `PATCH /webhooks/{id}` may change, checked and complete.
+#[derive(Debug, Clone)]
+pub struct EndpointSettings {
+    pub url: String,
+    pub events: Vec<String>,
+    pub description: Option<String>,
+    pub active: bool,
+    /// Why it is inactive; `None` when active.
+    pub disabled_reason: Option<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct NewWebhookEndpoint {
     pub org_id: String,

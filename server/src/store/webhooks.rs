@@ -3,7 +3,7 @@
 
 use super::StoreError;
 use super::ts::Ts;
-use crate::model::{AttemptView, NewWebhookEndpoint, WebhookEndpointRecord};
+use crate::model::{AttemptView, EndpointSettings, NewWebhookEndpoint, WebhookEndpointRecord};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::types::Json;
@@ -21,6 +21,13 @@ pub trait WebhookStore: Send + Sync {
         &self,
         org_id: &str,
         id: &str,
+    ) -> Result<Option<WebhookEndpointRecord>, StoreError>;
+    /// Changes an endpoint (not deleted); `None` when it is not the org's.
+    async fn update_webhook_endpoint(
+        &self,
+        org_id: &str,
+        id: &str,
+        settings: &EndpointSettings,
     ) -> Result<Option<WebhookEndpointRecord>, StoreError>;
     /// Deletes an endpoint; its pending deliveries fail.
     async fn delete_webhook_endpoint(
@@ -145,6 +152,29 @@ macro_rules! impl_webhooks_store {
                     .bind(org_id)
                     .bind(id)
                     .fetch_optional(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    Ok(row.map(Into::into))
+                }
+
+                async fn update_webhook_endpoint(
+                    &self,
+                    org_id: &str,
+                    id: &str,
+                    s: &EndpointSettings,
+                ) -> Result<Option<WebhookEndpointRecord>, StoreError> {
+                    let row: Option<WebhookEndpointRow> = sqlx::query_as(
+                        "UPDATE webhook_endpoints SET url = $3, events = $4, description = $5, active = $6, \
+                         disabled_reason = $7 WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING *",
+                    )
+                    .bind(org_id)
+                    .bind(id)
+                    .bind(&s.url)
+                    .bind(Json(&s.events))
+                    .bind(&s.description)
+                    .bind(s.active)
+                    .bind(&s.disabled_reason)
+                    .fetch_optional(self.writer())
                     .await
                     .map_err(map_err)?;
                     Ok(row.map(Into::into))

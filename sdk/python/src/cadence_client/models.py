@@ -1278,6 +1278,39 @@ class UpdateServiceRequest(BaseModel):
     slot_interval_minutes: Annotated[int | None, Field(ge=1, le=1440)] = None
 
 
+class UpdateWebhookRequest(BaseModel):
+    """
+    `PATCH /webhooks/{id}`: any subset. `active: true` enables an endpoint again after a
+    410 disabled it; `description: null` clears the description.
+    """
+
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    active: bool | None = None
+    description: Annotated[
+        str | None,
+        Field(
+            max_length=500,
+            pattern='^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$',
+        ),
+    ] = None
+    events: Annotated[
+        list[
+            Literal['booking.created', 'booking.cancelled', 'booking.rescheduled', '*']
+        ]
+        | None,
+        Field(min_length=1),
+    ] = None
+    url: Annotated[
+        str | None,
+        Field(
+            max_length=2048,
+            pattern='^\\s*https?://[^\\s\\u0000-\\u001F\\u007F-\\u009F]+$',
+        ),
+    ] = None
+
+
 class User(BaseModel):
     created_at: AwareDatetime
     display_name: str
