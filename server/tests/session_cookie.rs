@@ -40,6 +40,11 @@ fn origin(app: &TestApp) -> String {
     app.url("").trim_end_matches('/').to_owned()
 }
 
+/// `GET path` with the cookie: the JSON answer.
+async fn read(app: &TestApp, cookie: &str, path: &str) -> Value {
+    with_cookie(app, cookie, Method::GET, path).send().await.unwrap().json().await.unwrap()
+}
+
 fn with_cookie(app: &TestApp, cookie: &str, method: Method, path: &str) -> reqwest::RequestBuilder {
     app.client.request(method, app.url(path)).header("cookie", cookie).header("origin", origin(app))
 }
@@ -47,13 +52,7 @@ fn with_cookie(app: &TestApp, cookie: &str, method: Method, path: &str) -> reqwe
 async fn a_cookie_session_runs_the_account_and_org_apis(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let (cookie, body) = sign_up(&app, "ada@example.com", "Park Physio").await;
-    let me: Value = with_cookie(&app, &cookie, Method::GET, "/api/v1/auth/me")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me = read(&app, &cookie, "/api/v1/auth/me").await;
     assert_eq!(me["user"]["email"], "ada@example.com");
 
     // The org API, as the owner: a practitioner and a service, then read back with a key
@@ -102,8 +101,7 @@ async fn a_cookie_session_runs_the_account_and_org_apis(backend: Backend) {
     assert_eq!(res.status(), StatusCode::OK);
     let (second, _) = cookie_of(&res);
     assert_ne!(second, cookie);
-    let org: Value =
-        with_cookie(&app, &second, Method::GET, "/api/v1/org").send().await.unwrap().json().await.unwrap();
+    let org = read(&app, &second, "/api/v1/org").await;
     assert_eq!(org["id"], body["org"]["id"]);
     // Only hashes of the session tokens are stored.
     let token = cookie.split_once('=').unwrap().1;
@@ -171,13 +169,7 @@ async fn another_orgs_owner_gets_404_for_this_orgs_objects(backend: Backend) {
             .unwrap();
         assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
     }
-    let services: Value = with_cookie(&app, &cookie, Method::GET, "/api/v1/services")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let services = read(&app, &cookie, "/api/v1/services").await;
     assert_eq!(services["data"], json!([]), "only its own org's");
     app.stop().await;
 }
