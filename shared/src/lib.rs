@@ -29,7 +29,7 @@ pub use error::{ErrorBody, ErrorDetail, ErrorType};
 pub use org::{Branding, LOCALES, PublicOrg};
 pub use resources::{
     CalendarFeed, CreatePractitionerRequest, CreateServiceRequest, Customer, CustomerDetail, Practitioner,
-    Service, UpdatePractitionerRequest, UpdateServiceRequest,
+    RequestLogItem, Service, UpdatePractitionerRequest, UpdateServiceRequest,
 };
 pub use schedule::{ClockTime, DateOverride, Interval, WeeklyHours};
 #[cfg(feature = "signatures")]

@@ -148,6 +148,24 @@ pub struct Customer {
     pub created_at: DateTime<Utc>,
 }
 
+/// One request to the org API, as the org's request log shows it (`GET /request-log`):
+/// metadata only, never bodies or query strings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RequestLogItem {
+    /// The `request_id` of the answer's envelope and `X-Request-Id` header.
+    pub request_id: String,
+    pub at: DateTime<Utc>,
+    pub method: String,
+    /// The route pattern matched, e.g. `/api/v1/bookings/{id}`.
+    pub route: String,
+    pub status: u16,
+    pub latency_ms: u32,
+    /// The API key that made it (`key_…`, see `GET /api-keys`); `null` for the dashboard's
+    /// session.
+    pub key_id: Option<String>,
+}
+
 /// `GET /customers/{id}`: the customer with their bookings (by start).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -473,6 +473,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/request-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["list_request_log"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/services": {
         parameters: {
             query?: never;
@@ -987,6 +1003,29 @@ export interface components {
             next_cursor?: string | null;
         };
         /** @description Every list response: a page of items and where the next one starts. */
+        Page_RequestLogItem: {
+            data: {
+                /** Format: date-time */
+                at: string;
+                /**
+                 * @description The API key that made it (`key_…`, see `GET /api-keys`); `null` for the dashboard's
+                 *     session.
+                 */
+                key_id?: string | null;
+                /** Format: int32 */
+                latency_ms: number;
+                method: string;
+                /** @description The `request_id` of the answer's envelope and `X-Request-Id` header. */
+                request_id: string;
+                /** @description The route pattern matched, e.g. `/api/v1/bookings/{id}`. */
+                route: string;
+                /** Format: int32 */
+                status: number;
+            }[];
+            has_more: boolean;
+            next_cursor?: string | null;
+        };
+        /** @description Every list response: a page of items and where the next one starts. */
         Page_Service: {
             data: {
                 active: boolean;
@@ -1107,6 +1146,28 @@ export interface components {
             id: string;
             name: string;
             practitioner_ids: string[];
+        };
+        /**
+         * @description One request to the org API, as the org's request log shows it (`GET /request-log`):
+         *     metadata only, never bodies or query strings.
+         */
+        RequestLogItem: {
+            /** Format: date-time */
+            at: string;
+            /**
+             * @description The API key that made it (`key_…`, see `GET /api-keys`); `null` for the dashboard's
+             *     session.
+             */
+            key_id?: string | null;
+            /** Format: int32 */
+            latency_ms: number;
+            method: string;
+            /** @description The `request_id` of the answer's envelope and `X-Request-Id` header. */
+            request_id: string;
+            /** @description The route pattern matched, e.g. `/api/v1/bookings/{id}`. */
+            route: string;
+            /** Format: int32 */
+            status: number;
         };
         /** @description `POST /bookings/{id}/reschedule`. */
         RescheduleRequest: {
@@ -3663,6 +3724,83 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_request_log: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_RequestLogItem"];
+                };
+            };
+            /** @description Malformed JSON, path or query. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key (`unauthorized`, `key_expired`, `key_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key lacks the route's scope (`missing_scope`, with `required_scope`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown, or another org's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Well-formed but invalid; `field` names the culprit. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited; see `Retry-After`. */
             429: {
                 headers: {
                     [name: string]: unknown;

@@ -40,6 +40,7 @@ mod lockout;
 mod manage;
 pub mod openapi;
 mod openapi_rules;
+mod org_log;
 mod pages;
 mod public;
 pub mod rate_limit;
@@ -74,6 +75,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(public::router())
         .merge(bookings::router())
         .merge(resources::router())
+        .merge(org_log::router())
         .merge(account::router())
         .merge(webhooks::router())
         .merge(calendar::router())

@@ -27,6 +27,14 @@ pub trait RequestLogStore: Send + Sync {
     async fn insert_request_logs(&self, entries: &[RequestLogEntry]) -> Result<(), StoreError>;
     /// The newest request log entries, newest first.
     async fn recent_request_logs(&self, limit: u32) -> Result<Vec<RequestLogEntry>, StoreError>;
+    /// One org's entries with a sequence number below `before`, newest first, each with its
+    /// sequence number (the cursor of a page).
+    async fn org_request_logs(
+        &self,
+        org_id: &str,
+        before: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, RequestLogEntry)>, StoreError>;
     /// Deletes request log entries older than `before`; returns how many.
     async fn purge_request_logs(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
 }
@@ -41,6 +49,14 @@ pub(super) struct RequestLogRow {
     pub latency_ms: i32,
     pub org_id: Option<String>,
     pub key_id: Option<String>,
+}
+
+/// A request log row with its sequence number.
+#[derive(sqlx::FromRow)]
+pub(super) struct NumberedRow {
+    pub id: i64,
+    #[sqlx(flatten)]
+    pub entry: RequestLogRow,
 }
 
 impl From<RequestLogRow> for RequestLogEntry {
@@ -65,7 +81,7 @@ macro_rules! impl_request_log_store {
         mod request_log_sql {
             use super::*;
             use chrono::{DateTime, Utc};
-            use $crate::store::request_log::RequestLogRow;
+            use $crate::store::request_log::{NumberedRow, RequestLogRow};
             use $crate::store::ts::Ts;
 
             #[async_trait]
@@ -85,6 +101,24 @@ macro_rules! impl_request_log_store {
                             .await
                             .map_err(map_err)?;
                     Ok(rows.into_iter().map(Into::into).collect())
+                }
+
+                async fn org_request_logs(
+                    &self,
+                    org_id: &str,
+                    before: i64,
+                    limit: u32,
+                ) -> Result<Vec<(i64, RequestLogEntry)>, StoreError> {
+                    let rows: Vec<NumberedRow> = sqlx::query_as(
+                        "SELECT * FROM request_log WHERE org_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+                    )
+                    .bind(org_id)
+                    .bind(before)
+                    .bind(i64::from(limit))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(map_err)?;
+                    Ok(rows.into_iter().map(|r| (r.id, r.entry.into())).collect())
                 }
 
                 async fn purge_request_logs(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {

@@ -426,6 +426,41 @@ class PagePublicService(BaseModel):
 
 
 class Datum6(BaseModel):
+    """
+    One request to the org API, as the org's request log shows it (`GET /request-log`):
+    metadata only, never bodies or query strings.
+    """
+
+    at: AwareDatetime
+    key_id: str | None = None
+    """
+    The API key that made it (`key_…`, see `GET /api-keys`); `null` for the dashboard's
+    session.
+    """
+    latency_ms: Annotated[int, Field(ge=0)]
+    method: str
+    request_id: str
+    """
+    The `request_id` of the answer's envelope and `X-Request-Id` header.
+    """
+    route: str
+    """
+    The route pattern matched, e.g. `/api/v1/bookings/{id}`.
+    """
+    status: Annotated[int, Field(ge=0)]
+
+
+class PageRequestLogItem(BaseModel):
+    """
+    Every list response: a page of items and where the next one starts.
+    """
+
+    data: list[Datum6]
+    has_more: bool
+    next_cursor: str | None = None
+
+
+class Datum7(BaseModel):
     active: bool
     booking_window_days: Annotated[int, Field(ge=0)]
     buffer_after_minutes: Annotated[int, Field(ge=0)]
@@ -450,12 +485,12 @@ class PageService(BaseModel):
     Every list response: a page of items and where the next one starts.
     """
 
-    data: list[Datum6]
+    data: list[Datum7]
     has_more: bool
     next_cursor: str | None = None
 
 
-class Datum7(BaseModel):
+class Datum8(BaseModel):
     """
     One delivery attempt of one event to an endpoint.
     """
@@ -488,12 +523,12 @@ class PageWebhookAttempt(BaseModel):
     Every list response: a page of items and where the next one starts.
     """
 
-    data: list[Datum7]
+    data: list[Datum8]
     has_more: bool
     next_cursor: str | None = None
 
 
-class Datum8(BaseModel):
+class Datum9(BaseModel):
     """
     A webhook endpoint; `secret` only in the response that created it.
     """
@@ -516,7 +551,7 @@ class PageWebhookEndpoint(BaseModel):
     Every list response: a page of items and where the next one starts.
     """
 
-    data: list[Datum8]
+    data: list[Datum9]
     has_more: bool
     next_cursor: str | None = None
 
@@ -564,6 +599,31 @@ class PublicService(BaseModel):
     id: str
     name: str
     practitioner_ids: list[str]
+
+
+class RequestLogItem(BaseModel):
+    """
+    One request to the org API, as the org's request log shows it (`GET /request-log`):
+    metadata only, never bodies or query strings.
+    """
+
+    at: AwareDatetime
+    key_id: str | None = None
+    """
+    The API key that made it (`key_…`, see `GET /api-keys`); `null` for the dashboard's
+    session.
+    """
+    latency_ms: Annotated[int, Field(ge=0)]
+    method: str
+    request_id: str
+    """
+    The `request_id` of the answer's envelope and `X-Request-Id` header.
+    """
+    route: str
+    """
+    The route pattern matched, e.g. `/api/v1/bookings/{id}`.
+    """
+    status: Annotated[int, Field(ge=0)]
 
 
 class RescheduleRequest(BaseModel):
