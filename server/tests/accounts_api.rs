@@ -9,6 +9,7 @@ cadence_server::both_backends!(
     signup_creates_person_org_and_session_and_login_works,
     signup_refuses_bad_input_and_duplicates,
     password_change_ends_other_sessions,
+    the_profile_changes_and_a_new_email_needs_the_password,
     api_key_lifecycle_create_use_revoke_expire,
     api_keys_need_a_session_not_an_api_key,
     key_scopes_are_enforced,
@@ -129,6 +130,69 @@ async fn signup_refuses_bad_input_and_duplicates(backend: Backend) {
     }
     assert_eq!(app.db.scalar("SELECT COUNT(*) FROM users").await, 1, "nothing half-written");
     assert_eq!(app.db.scalar("SELECT COUNT(*) FROM orgs").await, 1);
+    app.stop().await;
+}
+
+async fn the_profile_changes_and_a_new_email_needs_the_password(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let (token, _) = session(&app, "ada@example.com").await;
+    session(&app, "grace@example.com").await;
+    let patch = |body: Value| req(&app, &token, Method::PATCH, "/api/v1/auth/me").json(&body).send();
+    let login = |email: &'static str| {
+        app.client
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({"email": email, "password": "correct horse battery"}))
+            .send()
+    };
+
+    let res = patch(json!({"display_name": "Ada Lovelace"})).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let me: Value = res.json().await.unwrap();
+    assert_eq!(
+        (me["user"]["display_name"].clone(), me["user"]["email"].clone()),
+        (json!("Ada Lovelace"), json!("ada@example.com"))
+    );
+    for (body, status, field) in [
+        (json!({"email": "ada@new.example"}), StatusCode::UNPROCESSABLE_ENTITY, "current_password"),
+        (
+            json!({"email": "ada@new.example", "current_password": "wrong wrong"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "current_password",
+        ),
+        (
+            json!({"email": "not an address", "current_password": "correct horse battery"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "email",
+        ),
+        (json!({"display_name": "  "}), StatusCode::UNPROCESSABLE_ENTITY, "display_name"),
+    ] {
+        let err = error(patch(body.clone()).await.unwrap(), status).await;
+        assert_eq!(err["field"], field, "{body}");
+    }
+    let err = error(
+        patch(json!({"email": "Grace@Example.com", "current_password": "correct horse battery"}))
+            .await
+            .unwrap(),
+        StatusCode::CONFLICT,
+    )
+    .await;
+    assert_eq!(err["code"], "email_taken");
+    assert_eq!(
+        app.db.strings("SELECT email FROM users ORDER BY email").await,
+        ["ada@example.com", "grace@example.com"]
+    );
+
+    let res = patch(json!({"email": "Ada@New.Example", "current_password": "correct horse battery"}))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.json::<Value>().await.unwrap()["user"]["email"], "ada@new.example");
+    assert_eq!(
+        login("ada@new.example").await.unwrap().status(),
+        StatusCode::OK,
+        "logs in with the new address"
+    );
+    assert_eq!(login("ada@example.com").await.unwrap().status(), StatusCode::UNAUTHORIZED);
     app.stop().await;
 }
 

@@ -104,7 +104,7 @@ async fn finished_webhook_history_past_retention_is_purged(backend: Backend) {
         "deliveries went with their events"
     );
     assert_eq!(db.scalar("SELECT COUNT(*) FROM webhook_attempts").await, 2, "and their attempts");
-    let attempts = store.list_webhook_attempts(&org.id, &endpoint.id, 10).await.unwrap();
+    let attempts = store.list_webhook_attempts(&org.id, &endpoint.id, None, 10).await.unwrap();
     assert_eq!(attempts.len(), 2);
 }
 

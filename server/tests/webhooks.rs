@@ -193,6 +193,20 @@ async fn events_arrive_after_the_receiver_recovers_and_attempts_are_recorded(bac
     assert!(data.iter().all(|a| a["event_type"] == "booking.created"));
     assert!(data.iter().filter(|a| a["response_status"] == 200).all(|a| a["delivery_state"] == "succeeded"));
     assert_eq!(data[0]["response_excerpt"], "received");
+    // The same attempts in pages of two, newest first, each once.
+    let mut paged = Vec::new();
+    let mut path = format!("/api/v1/webhooks/{wh}/deliveries?limit=2");
+    for _ in 0..100 {
+        let page: Value = c.call(Method::GET, &path).send().await.unwrap().json().await.unwrap();
+        assert!(page["data"].as_array().unwrap().len() <= 2);
+        paged.extend(page["data"].as_array().unwrap().iter().map(|a| a["id"].clone()));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/api/v1/webhooks/{wh}/deliveries?limit=2&cursor={cursor}"),
+            None => break,
+        }
+    }
+    let all: Vec<Value> = data.iter().map(|a| a["id"].clone()).collect();
+    assert_eq!(paged, all, "pages of two give every attempt once, in order");
     c.app.stop().await;
 }
 

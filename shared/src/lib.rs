@@ -18,7 +18,7 @@ pub mod webhooks;
 
 pub use account::{
     ApiKey, ChangePasswordRequest, CreateApiKeyRequest, LoginRequest, MeResponse, SessionResponse,
-    SignupRequest, UpdateOrgRequest, User,
+    SignupRequest, UpdateOrgRequest, UpdateProfileRequest, User,
 };
 pub use booking::{
     Booking, BookingCustomer, BookingStatus, CancelRequest, CreateBookingRequest, CustomerInput,

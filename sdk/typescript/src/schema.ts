@@ -88,7 +88,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** `PATCH /auth/me` → 200: the person's display name or e-mail address changed. */
+        patch: operations["update_me"];
         trace?: never;
     };
     "/api/v1/auth/password": {
@@ -567,7 +568,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Recent delivery attempts, newest first (at most `limit`, default 20, max 100). */
+        /**
+         * Delivery attempts, newest first, `limit` (default 20, max 100) a page; `next_cursor`
+         *     leads to older ones.
+         */
         get: operations["list_webhook_deliveries"];
         put?: never;
         post?: never;
@@ -1273,6 +1277,15 @@ export interface components {
             timezone?: null | components["schemas"]["Timezone"];
             weekly_hours?: null | components["schemas"]["WeeklyHours"];
         };
+        /**
+         * @description `PATCH /auth/me`: the person's display name and e-mail address (any subset). A new
+         *     e-mail address needs `current_password`: it is what logging in needs.
+         */
+        UpdateProfileRequest: {
+            current_password?: string | null;
+            display_name?: string | null;
+            email?: string | null;
+        };
         /** @description `PATCH /services/{id}`: any subset. */
         UpdateServiceRequest: {
             active?: boolean | null;
@@ -1673,6 +1686,71 @@ export interface operations {
             };
             /** @description No valid session (API keys are refused here). */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    update_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateProfileRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeResponse"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid session (API keys are refused here). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description email_taken */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -8,7 +8,7 @@ use crate::model::{NewApiKey, NewOrg, NewUser, Org, OrgSettings, SessionRecord, 
 use crate::store::{Store, StoreError};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use cadence_shared::{CreateApiKeyRequest, SignupRequest, UpdateOrgRequest};
+use cadence_shared::{CreateApiKeyRequest, SignupRequest, UpdateOrgRequest, UpdateProfileRequest};
 use chrono::{DateTime, Duration, Utc};
 use std::sync::LazyLock;
 use tokio::sync::Semaphore;
@@ -224,6 +224,50 @@ pub async fn update_org(store: &dyn Store, org: &Org, patch: &UpdateOrgRequest) 
         check_locale(l).map_err(|m| DomainError::invalid("invalid_locale", "locale", m))?;
     }
     Ok(store.update_org(&org.id, &OrgSettings { name, timezone, branding, locale }).await?)
+}
+
+/// Changes the person's display name or e-mail address (the fields `patch` names); a new
+/// address needs the current password (422 `wrong_password` / `missing_field`) and must be
+/// no one else's (409 `email_taken`).
+pub async fn update_profile(
+    store: &dyn Store,
+    user: &UserRecord,
+    patch: UpdateProfileRequest,
+) -> Result<UserRecord, DomainError> {
+    let display_name = match &patch.display_name {
+        Some(n) => input::text("display_name", Some(n), 100)?.ok_or_else(|| {
+            DomainError::invalid("missing_field", "display_name", "'display_name' must not be empty.")
+        })?,
+        None => user.display_name.clone(),
+    };
+    let email = match &patch.email {
+        Some(e) => input::email("email", e)?,
+        None => user.email.clone(),
+    };
+    if email != user.email {
+        let Some(password) = patch.current_password else {
+            return Err(DomainError::invalid(
+                "missing_field",
+                "current_password",
+                "Confirm a new e-mail address with your current password.",
+            ));
+        };
+        if !verify_password(password, Some(user.password_hash.clone())).await {
+            return Err(DomainError::invalid(
+                "wrong_password",
+                "current_password",
+                "The current password is wrong.",
+            ));
+        }
+    }
+    let taken = || DomainError::conflict("email_taken", "Another account uses this e-mail address.");
+    if email != user.email && store.find_user_by_email(&email).await?.is_some() {
+        return Err(taken());
+    }
+    store.update_user(&user.id, &email, &display_name).await.map_err(|e| match e {
+        StoreError::Conflict(_) => taken(),
+        other => other.into(),
+    })
 }
 
 /// Sets a new password once the current one is confirmed; every other session ends.

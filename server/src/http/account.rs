@@ -18,7 +18,7 @@ use cadence_shared::ErrorBody;
 use cadence_shared::account::Org;
 use cadence_shared::{
     ApiKey, ChangePasswordRequest, CreateApiKeyRequest, LoginRequest, MeResponse, Page, SessionResponse,
-    SignupRequest, User,
+    SignupRequest, UpdateProfileRequest, User,
 };
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -28,7 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(signup))
         .routes(routes!(login))
         .routes(routes!(logout))
-        .routes(routes!(me))
+        .routes(routes!(me, update_me))
         .routes(routes!(change_password))
         .routes(routes!(list_keys, create_key))
         .routes(routes!(revoke_key))
@@ -111,6 +111,17 @@ async fn logout(State(state): State<AppState>, auth: SessionAuth) -> Result<Resp
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "account", security(("session" = [])), responses((status = 200, body = MeResponse), AccountErrors))]
 async fn me(auth: SessionAuth) -> Json<MeResponse> {
     Json(MeResponse { user: User::from(&auth.user), org: Org::from(&auth.org) })
+}
+
+/// `PATCH /auth/me` → 200: the person's display name or e-mail address changed.
+#[utoipa::path(patch, path = "/api/v1/auth/me", tag = "account", security(("session" = [])), request_body = UpdateProfileRequest, responses((status = 200, body = MeResponse), (status = 409, body = ErrorBody, description = "email_taken"), AccountErrors))]
+async fn update_me(
+    State(state): State<AppState>,
+    auth: SessionAuth,
+    AppJson(patch): AppJson<UpdateProfileRequest>,
+) -> Result<Json<MeResponse>, ApiError> {
+    let user = accounts::update_profile(state.store.as_ref(), &auth.user, patch).await?;
+    Ok(Json(MeResponse { user: User::from(&user), org: Org::from(&auth.org) }))
 }
 
 /// `PUT /auth/password` → 204; every other session of the person ends.

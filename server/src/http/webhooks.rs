@@ -98,7 +98,8 @@ async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Recent delivery attempts, newest first (at most `limit`, default 20, max 100).
+/// Delivery attempts, newest first, `limit` (default 20, max 100) a page; `next_cursor`
+/// leads to older ones.
 #[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries", operation_id = "list_webhook_deliveries", tag = "webhooks", security(("api_key" = [])),
     params(("id" = String, Path, description = "Endpoint id"), PageQuery),
     responses((status = 200, body = Page<WebhookAttempt>), OrgApiErrors))]
@@ -114,14 +115,18 @@ async fn deliveries(
         .await?
         .ok_or_else(|| ApiError::not_found("Webhook"))?;
     let limit = check_limit(q.limit)?;
-    let data = state
+    let before = q.cursor.as_deref().filter(|c| !c.is_empty());
+    let mut data: Vec<WebhookAttempt> = state
         .store
-        .list_webhook_attempts(&auth.org.id, &id, limit)
+        .list_webhook_attempts(&auth.org.id, &id, before, limit + 1)
         .await?
         .into_iter()
         .map(WebhookAttempt::from)
         .collect();
-    Ok(Json(Page { data, has_more: false, next_cursor: None }))
+    let has_more = data.len() > limit as usize;
+    data.truncate(limit as usize);
+    let next_cursor = has_more.then(|| data.last().map(|a| a.id.clone())).flatten();
+    Ok(Json(Page { data, has_more, next_cursor }))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -21,6 +21,14 @@ pub trait AccountStore: Send + Sync {
     async fn find_user(&self, id: &str) -> Result<Option<UserRecord>, StoreError>;
     /// The orgs a person belongs to, oldest membership first.
     async fn orgs_of_user(&self, user_id: &str) -> Result<Vec<Org>, StoreError>;
+    /// Sets the person's e-mail address and display name; `Conflict` when the address is
+    /// another person's.
+    async fn update_user(
+        &self,
+        user_id: &str,
+        email: &str,
+        display_name: &str,
+    ) -> Result<UserRecord, StoreError>;
     /// Sets a new password hash and ends every other session of the person.
     async fn set_password(&self, user_id: &str, hash: &str, keep_session: &str) -> Result<(), StoreError>;
     async fn create_session(
@@ -292,6 +300,20 @@ macro_rules! impl_accounts_store {
                     .await
                     .map_err(map_err)?;
                     Ok(rows.into_iter().map(Into::into).collect())
+                }
+
+                async fn update_user(&self, user_id: &str, email: &str, display_name: &str) -> Result<UserRecord, StoreError> {
+                    let row: Option<UserRow> = sqlx::query_as(
+                        "UPDATE users SET email = $2, display_name = $3, updated_at = $4 WHERE id = $1 RETURNING *",
+                    )
+                    .bind(user_id)
+                    .bind(email)
+                    .bind(display_name)
+                    .bind(Ts(crate::clock::now()))
+                    .fetch_optional(self.writer())
+                    .await
+                    .map_err(map_err)?;
+                    row.map(Into::into).ok_or(StoreError::NotFound)
                 }
 
                 async fn set_password(&self, user_id: &str, hash: &str, keep_session: &str) -> Result<(), StoreError> {

@@ -36,11 +36,13 @@ pub trait WebhookStore: Send + Sync {
         id: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
-    /// The newest attempts to deliver to an endpoint.
+    /// The newest attempts to deliver to an endpoint, older than the attempt `before` when
+    /// given (ids are time-ordered).
     async fn list_webhook_attempts(
         &self,
         org_id: &str,
         endpoint_id: &str,
+        before: Option<&str>,
         limit: u32,
     ) -> Result<Vec<AttemptView>, StoreError>;
 }
@@ -208,6 +210,7 @@ macro_rules! impl_webhooks_store {
                     &self,
                     org_id: &str,
                     endpoint_id: &str,
+                    before: Option<&str>,
                     limit: u32,
                 ) -> Result<Vec<AttemptView>, StoreError> {
                     let rows: Vec<AttemptRow> = sqlx::query_as(
@@ -215,11 +218,12 @@ macro_rules! impl_webhooks_store {
                          a.response_status, a.latency_ms, a.error, a.response_excerpt \
                          FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id \
                          JOIN webhook_events e ON e.id = d.event_id JOIN webhook_endpoints w ON w.id = d.endpoint_id \
-                         WHERE w.org_id = $1 AND w.id = $2 ORDER BY a.id DESC LIMIT $3",
+                         WHERE w.org_id = $1 AND w.id = $2 AND ($4 IS NULL OR a.id < $4) ORDER BY a.id DESC LIMIT $3",
                     )
                     .bind(org_id)
                     .bind(endpoint_id)
                     .bind(i64::from(limit))
+                    .bind(before)
                     .fetch_all(&self.pool)
                     .await
                     .map_err(map_err)?;

@@ -1305,6 +1305,35 @@ class UpdateOrgRequest(BaseModel):
     ) = None
 
 
+class UpdateProfileRequest(BaseModel):
+    """
+    `PATCH /auth/me`: the person's display name and e-mail address (any subset). A new
+    e-mail address needs `current_password`: it is what logging in needs.
+    """
+
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    current_password: Annotated[
+        str | None,
+        Field(max_length=1024, pattern='^[^\\u0000-\\u001F\\u007F-\\u009F]*$'),
+    ] = None
+    display_name: Annotated[
+        str | None,
+        Field(
+            max_length=200,
+            pattern='^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u001F\\u007F-\\u009F]*$',
+        ),
+    ] = None
+    email: Annotated[
+        str | None,
+        Field(
+            max_length=254,
+            pattern='^[^\\S\\u0000-\\u001F\\u007F-\\u009F]*[^\\s@\\u0000-\\u001F\\u007F-\\u009F]+@[^\\s@.\\u0000-\\u001F\\u007F-\\u009F]+(\\.[^\\s@.\\u0000-\\u001F\\u007F-\\u009F]+)+[^\\S\\u0000-\\u001F\\u007F-\\u009F]*$',
+        ),
+    ] = None
+
+
 class UpdateServiceRequest(BaseModel):
     """
     `PATCH /services/{id}`: any subset.
