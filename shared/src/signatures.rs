@@ -33,14 +33,16 @@ pub fn sign_payload(secret: &str, raw_body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac(secret.as_bytes(), &[raw_body])))
 }
 
-/// Checks an `X-Cadence-Signature` header against the raw body.
+/// Checks an `X-Cadence-Signature` header against the raw body: true when one of its
+/// comma-separated `sha256=<hex>` entries (two while a secret rotation runs: the new
+/// secret's, then the old one's) is the body's signature with `secret`.
 pub fn verify_signature(secret: &str, raw_body: &[u8], header: &str) -> bool {
-    let Some(hex_sig) = header.trim().strip_prefix("sha256=") else { return false };
-    let Ok(given) = hex::decode(hex_sig) else { return false };
-    if given.len() != 32 {
-        return false;
-    }
-    bool::from(mac(secret.as_bytes(), &[raw_body]).ct_eq(&given[..]))
+    let expected = mac(secret.as_bytes(), &[raw_body]);
+    header.split(',').any(|entry| {
+        let Some(hex_sig) = entry.trim().strip_prefix("sha256=") else { return false };
+        let Ok(given) = hex::decode(hex_sig) else { return false };
+        given.len() == 32 && bool::from(expected.ct_eq(&given[..]))
+    })
 }
 
 /// The Standard Webhooks signing key: the base64 part of `whsec_…`.
@@ -103,6 +105,12 @@ mod tests {
         assert!(!verify_signature(SECRET, BODY, &header[..header.len() - 2]), "truncated");
         assert!(!verify_signature(SECRET, BODY, &header.replace("sha256=", "sha1=")), "other scheme");
         assert!(!verify_signature(SECRET, BODY, "sha256=zz"), "not hex");
+        // While a rotation runs the header lists the new secret's signature, then the old one's.
+        let both = format!("{}, {header}", sign_payload("whsec_new", BODY));
+        assert!(verify_signature(SECRET, BODY, &both), "the old secret, second");
+        assert!(verify_signature("whsec_new", BODY, &both), "the new secret, first");
+        assert!(!verify_signature("whsec_third", BODY, &both));
+        assert!(!verify_signature(SECRET, BODY, &format!("{header}x, sha256=00")), "no entry matches");
     }
 
     #[test]

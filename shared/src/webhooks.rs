@@ -33,7 +33,7 @@ pub struct UpdateWebhookRequest {
     pub active: Option<bool>,
 }
 
-/// A webhook endpoint; `secret` only in the response that created it.
+/// A webhook endpoint; `secret` only in the response that created it (or rotated it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WebhookEndpoint {
@@ -45,6 +45,11 @@ pub struct WebhookEndpoint {
     pub active: bool,
     pub disabled_reason: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// After a secret rotation: until when the previous secret still signs every delivery
+    /// (beside the new one), so receivers can switch over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_secret_expires_at: Option<DateTime<Utc>>,
+    /// Only in the answers that create the endpoint or rotate its secret.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
 }

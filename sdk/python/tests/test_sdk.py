@@ -153,6 +153,10 @@ async def test_webhook_delivery_verifies_both_ways(cad: CadenceClient, receiver)
     assert not verify_standard_webhook(secret, tampered, headers)
     other = "whsec_" + base64.b64encode(bytes(32)).decode()
     assert not verify_signature(other, raw_request_body, headers["x-cadence-signature"])
+    # During a rotation the header carries two signatures; either secret verifies.
+    both = "sha256=" + "0" * 64 + ", " + headers["x-cadence-signature"]
+    assert verify_signature(secret, raw_request_body, both)
+    assert not verify_signature(other, raw_request_body, both)
     assert not verify_standard_webhook(other, raw_request_body, headers)
     later = int(headers["webhook-timestamp"]) + 3600
     assert not verify_standard_webhook(secret, raw_request_body, headers, now=later)

@@ -581,6 +581,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new signing secret, shown this once; the previous one keeps signing every delivery
+         *     (beside the new one) for 24 hours, until `previous_secret_expires_at`.
+         */
+        post: operations["rotate_webhook_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks/{id}/test": {
         parameters: {
             query?: never;
@@ -1098,6 +1118,13 @@ export interface components {
                 disabled_reason?: string | null;
                 events: string[];
                 id: string;
+                /**
+                 * Format: date-time
+                 * @description After a secret rotation: until when the previous secret still signs every delivery
+                 *     (beside the new one), so receivers can switch over.
+                 */
+                previous_secret_expires_at?: string | null;
+                /** @description Only in the answers that create the endpoint or rotate its secret. */
                 secret?: string | null;
                 url: string;
             }[];
@@ -1345,7 +1372,7 @@ export interface components {
              */
             response_status?: number | null;
         };
-        /** @description A webhook endpoint; `secret` only in the response that created it. */
+        /** @description A webhook endpoint; `secret` only in the response that created it (or rotated it). */
         WebhookEndpoint: {
             /** @description False once disabled (the receiver answered 410 Gone). */
             active: boolean;
@@ -1355,6 +1382,13 @@ export interface components {
             disabled_reason?: string | null;
             events: string[];
             id: string;
+            /**
+             * Format: date-time
+             * @description After a secret rotation: until when the previous secret still signs every delivery
+             *     (beside the new one), so receivers can switch over.
+             */
+            previous_secret_expires_at?: string | null;
+            /** @description Only in the answers that create the endpoint or rotate its secret. */
             secret?: string | null;
             url: string;
         };
@@ -4706,6 +4740,83 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_WebhookAttempt"];
+                };
+            };
+            /** @description Malformed JSON, path or query. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing, unknown, expired or revoked API key (`unauthorized`, `key_expired`, `key_revoked`). */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key lacks the route's scope (`missing_scope`, with `required_scope`). */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Unknown, or another org's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Well-formed but invalid; `field` names the culprit. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Rate limited; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rotate_webhook_secret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Endpoint id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description With the new secret */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
             /** @description Malformed JSON, path or query. */

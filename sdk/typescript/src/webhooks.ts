@@ -6,6 +6,9 @@
  * raw body, keyed by the secret string>` and the Standard Webhooks headers `webhook-id`,
  * `webhook-timestamp`, `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body",
  * keyed by the base64 part of the whsec_ secret>`. Verify the raw body, before parsing it.
+ * For 24 hours after a secret rotation both secrets sign: each header then carries two
+ * signatures (comma-separated in `X-Cadence-Signature`, space-separated in
+ * `webhook-signature`), and either secret verifies.
  */
 
 export type RawBody = string | Uint8Array | ArrayBuffer;
@@ -49,12 +52,16 @@ async function hmacVerify(key: Uint8Array, signature: Uint8Array, data: Uint8Arr
   return s.verify("HMAC", k, signature as BufferSource, data as BufferSource);
 }
 
-/** Checks `X-Cadence-Signature` (`sha256=<hex>`) against the raw body. */
+/** Checks `X-Cadence-Signature` (`sha256=<hex>`, or two of them comma-separated while a
+ * secret rotation runs) against the raw body: true when one entry matches `secret`. */
 export async function verifySignature(secret: string, rawBody: RawBody, header: string | null | undefined): Promise<boolean> {
-  const hex = header?.trim().match(/^sha256=([0-9a-fA-F]{64})$/)?.[1];
-  const given = hex ? hexToBytes(hex) : null;
-  if (!secret || !given) return false;
-  return hmacVerify(encoder.encode(secret), given, bytes(rawBody));
+  if (!secret || !header) return false;
+  for (const entry of header.split(",")) {
+    const hex = entry.trim().match(/^sha256=([0-9a-fA-F]{64})$/)?.[1];
+    const given = hex ? hexToBytes(hex) : null;
+    if (given && (await hmacVerify(encoder.encode(secret), given, bytes(rawBody)))) return true;
+  }
+  return false;
 }
 
 export interface StandardWebhookOptions {

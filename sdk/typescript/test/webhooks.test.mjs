@@ -31,6 +31,10 @@ test("a booking.created delivery verifies with X-Cadence-Signature and Standard 
     assert.equal(await verifyStandardWebhook(endpoint.secret, tampered, headers), false);
     const other = "whsec_" + Buffer.alloc(32, 7).toString("base64");
     assert.equal(await verifySignature(other, body, headers["x-cadence-signature"]), false);
+    // During a rotation the header carries two signatures; either secret verifies.
+    const both = `sha256=${"0".repeat(64)}, ${headers["x-cadence-signature"]}`;
+    assert.equal(await verifySignature(endpoint.secret, body, both), true);
+    assert.equal(await verifySignature(other, body, both), false);
     assert.equal(await verifyStandardWebhook(other, body, headers), false);
     const later = Number(headers["webhook-timestamp"]) + 3600;
     assert.equal(await verifyStandardWebhook(endpoint.secret, body, headers, { now: later }), false, "a replay an hour later");

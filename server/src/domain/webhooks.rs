@@ -108,6 +108,23 @@ pub async fn create_endpoint(
     Ok((endpoint, new.secret))
 }
 
+/// How long the secret before a rotation keeps signing.
+pub const ROTATION_OVERLAP: chrono::Duration = chrono::Duration::hours(24);
+
+/// A new signing secret for the endpoint (returned with it, shown this once); the old one
+/// keeps signing every delivery beside the new one for [`ROTATION_OVERLAP`]. 404 when it
+/// is not the org's.
+pub async fn rotate_secret(
+    store: &dyn Store,
+    org_id: &str,
+    id: &str,
+) -> Result<(WebhookEndpointRecord, String), DomainError> {
+    let secret = new_secret();
+    let until = crate::clock::now() + ROTATION_OVERLAP;
+    let e = store.rotate_webhook_secret(org_id, id, &secret, until).await?;
+    Ok((e.ok_or_else(|| DomainError::not_found("Webhook"))?, secret))
+}
+
 /// Deletes an endpoint; its pending deliveries fail.
 pub async fn delete_endpoint(store: &dyn Store, org_id: &str, id: &str) -> Result<(), DomainError> {
     store.delete_webhook_endpoint(org_id, id, crate::clock::now()).await.map_err(|e| match e {

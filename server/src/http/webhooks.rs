@@ -23,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(show, update, remove))
         .routes(routes!(deliveries))
         .routes(routes!(send_test))
+        .routes(routes!(rotate_secret))
 }
 
 /// Newest first.
@@ -84,6 +85,19 @@ async fn update(
     let allow_private = state.config.webhooks.allow_private;
     let e = webhooks::update_endpoint(state.store.as_ref(), &auth.org.id, &id, &patch, allow_private).await?;
     Ok(Json(WebhookEndpoint::from(&e)))
+}
+
+/// A new signing secret, shown this once; the previous one keeps signing every delivery
+/// (beside the new one) for 24 hours, until `previous_secret_expires_at`.
+#[utoipa::path(post, path = "/api/v1/webhooks/{id}/rotate-secret", operation_id = "rotate_webhook_secret", tag = "webhooks", security(("api_key" = [])),
+    params(("id" = String, Path, description = "Endpoint id")), responses((status = 200, body = WebhookEndpoint, description = "With the new secret"), OrgApiErrors))]
+async fn rotate_secret(
+    State(state): State<AppState>,
+    auth: Scoped<WebhooksManage>,
+    AppPath(id): AppPath<String>,
+) -> Result<Json<WebhookEndpoint>, ApiError> {
+    let (e, secret) = webhooks::rotate_secret(state.store.as_ref(), &auth.org.id, &id).await?;
+    Ok(Json(WebhookEndpoint { secret: Some(secret), ..WebhookEndpoint::from(&e) }))
 }
 
 /// Deletes the endpoint; its pending deliveries are dropped.

@@ -15,6 +15,8 @@ pub struct WebhookEndpointRecord {
     pub active: bool,
     pub disabled_reason: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// Until when the secret before the last rotation still signs, if one does.
+    pub previous_secret_until: Option<DateTime<Utc>>,
 }
 
 /// The endpoint as listed: never with its secret (only creation shows that).
@@ -28,6 +30,7 @@ impl From<&WebhookEndpointRecord> for WebhookEndpoint {
             active: e.active,
             disabled_reason: e.disabled_reason.clone(),
             created_at: e.created_at,
+            previous_secret_expires_at: e.previous_secret_until.filter(|until| *until > crate::clock::now()),
             secret: None,
         }
     }
@@ -75,6 +78,8 @@ pub struct ClaimedDelivery {
     pub endpoint_id: String,
     pub url: String,
     pub secret: String,
+    /// The secret before a rotation, while it still signs (24 hours).
+    pub previous_secret: Option<String>,
     /// False when the endpoint was disabled or deleted since the event was written.
     pub endpoint_usable: bool,
 }

@@ -69,6 +69,8 @@ pub(super) struct ClaimRow {
     pub endpoint_id: String,
     pub url: String,
     pub secret: String,
+    pub previous_secret: Option<String>,
+    pub previous_secret_until: Option<Ts>,
     pub active: bool,
     pub deleted_at: Option<Ts>,
 }
@@ -84,6 +86,9 @@ impl From<ClaimRow> for ClaimedDelivery {
             endpoint_id: r.endpoint_id,
             url: r.url,
             secret: r.secret,
+            previous_secret: r
+                .previous_secret
+                .filter(|_| r.previous_secret_until.is_some_and(|until| until.0 > crate::clock::now())),
             endpoint_usable: r.active && r.deleted_at.is_none(),
         }
     }
@@ -120,7 +125,7 @@ pub(super) const CLAIM_SQL: &str = "\
         WHERE fits.org_rank + (SELECT COUNT(*) FROM busy WHERE busy.org_id = fits.org_id) <= $4 \
         ORDER BY fits.org_rank, fits.next_attempt_at, fits.id LIMIT $2) \
     SELECT d.id, d.attempts, e.id AS event_id, e.type AS event_type, e.payload, w.id AS endpoint_id, \
-    w.url, w.secret, w.active, w.deleted_at \
+    w.url, w.secret, w.previous_secret, w.previous_secret_until, w.active, w.deleted_at \
     FROM picked JOIN webhook_deliveries d ON d.id = picked.id \
     JOIN webhook_events e ON e.id = d.event_id JOIN webhook_endpoints w ON w.id = d.endpoint_id \
     WHERE d.state = 'pending' AND (d.locked_until IS NULL OR d.locked_until <= $1) \

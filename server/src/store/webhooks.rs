@@ -29,6 +29,15 @@ pub trait WebhookStore: Send + Sync {
         id: &str,
         settings: &EndpointSettings,
     ) -> Result<Option<WebhookEndpointRecord>, StoreError>;
+    /// A new signing secret; the current one keeps signing until `until`. `None` when the
+    /// endpoint is not the org's.
+    async fn rotate_webhook_secret(
+        &self,
+        org_id: &str,
+        id: &str,
+        secret: &str,
+        until: DateTime<Utc>,
+    ) -> Result<Option<WebhookEndpointRecord>, StoreError>;
     /// Deletes an endpoint; its pending deliveries fail.
     async fn delete_webhook_endpoint(
         &self,
@@ -58,6 +67,7 @@ pub(super) struct WebhookEndpointRow {
     pub active: bool,
     pub disabled_reason: Option<String>,
     pub created_at: Ts,
+    pub previous_secret_until: Option<Ts>,
 }
 
 impl From<WebhookEndpointRow> for WebhookEndpointRecord {
@@ -72,6 +82,7 @@ impl From<WebhookEndpointRow> for WebhookEndpointRecord {
             active: r.active,
             disabled_reason: r.disabled_reason,
             created_at: r.created_at.0,
+            previous_secret_until: r.previous_secret_until.map(|t| t.0),
         }
     }
 }
@@ -176,6 +187,28 @@ macro_rules! impl_webhooks_store {
                     .bind(&s.description)
                     .bind(s.active)
                     .bind(&s.disabled_reason)
+                    .fetch_optional(self.writer())
+                    .await
+                    .map_err(map_err)?;
+                    Ok(row.map(Into::into))
+                }
+
+                async fn rotate_webhook_secret(
+                    &self,
+                    org_id: &str,
+                    id: &str,
+                    secret: &str,
+                    until: DateTime<Utc>,
+                ) -> Result<Option<WebhookEndpointRecord>, StoreError> {
+                    // The right-hand sides read the row as it was: the old secret moves over.
+                    let row: Option<WebhookEndpointRow> = sqlx::query_as(
+                        "UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_until = $4, secret = $3 \
+                         WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING *",
+                    )
+                    .bind(org_id)
+                    .bind(id)
+                    .bind(secret)
+                    .bind(Ts(until))
                     .fetch_optional(self.writer())
                     .await
                     .map_err(map_err)?;

@@ -87,7 +87,7 @@ fn client(config: &WorkerConfig) -> Option<reqwest::Client> {
 
 /// Claims up to `room` due deliveries (none when claiming fails: the next poll tries again).
 async fn claim(store: &dyn Store, config: &WorkerConfig, room: u32) -> Vec<ClaimedDelivery> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     // A lock outlives the request timeout, so a live worker never loses it.
     let lock = chrono::Duration::from_std(config.timeout * 3).unwrap_or(chrono::Duration::seconds(30));
     let limits = ClaimLimits { max: room, per_endpoint: config.per_endpoint, per_org: config.per_org };
@@ -168,7 +168,8 @@ fn retry(config: &WorkerConfig, d: &ClaimedDelivery) -> DeliveryNext {
     match config.retry_schedule.get(d.attempts as usize) {
         Some(wait) => {
             let jittered = wait.mul_f64(0.8 + 0.4 * rand::random::<f64>());
-            let at = Utc::now() + chrono::Duration::from_std(jittered).unwrap_or(chrono::Duration::hours(1));
+            let at = crate::clock::now()
+                + chrono::Duration::from_std(jittered).unwrap_or(chrono::Duration::hours(1));
             let secs = at.timestamp() + i64::from(at.timestamp_subsec_nanos() > 0);
             DeliveryNext::RetryAt(chrono::DateTime::from_timestamp(secs, 0).unwrap_or(at))
         }
@@ -193,11 +194,17 @@ async fn send(
         .post(&d.url)
         .header("content-type", "application/json")
         .header("x-cadence-event", &d.event_type)
-        .header("x-cadence-signature", sign_payload(&d.secret, &body))
         .header("webhook-id", &d.event_id)
         .header("webhook-timestamp", timestamp.to_string());
-    if let Some(sig) = sign_standard(&d.secret, &d.event_id, timestamp, &body) {
-        req = req.header("webhook-signature", sig);
+    // While a rotation runs, both secrets sign: the new one's signature first (comma-
+    // separated in ours, space-separated in Standard Webhooks', as that spec says).
+    let secrets = std::iter::once(&d.secret).chain(d.previous_secret.as_ref());
+    let ours: Vec<String> = secrets.clone().map(|s| sign_payload(s, &body)).collect();
+    req = req.header("x-cadence-signature", ours.join(", "));
+    let standard: Vec<String> =
+        secrets.filter_map(|s| sign_standard(s, &d.event_id, timestamp, &body)).collect();
+    if !standard.is_empty() {
+        req = req.header("webhook-signature", standard.join(" "));
     }
     let mut res = req.body(body).send().await.map_err(describe)?;
     let status = res.status().as_u16();

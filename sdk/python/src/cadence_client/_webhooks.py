@@ -4,6 +4,9 @@ Cadence signs every delivery twice: ``X-Cadence-Signature: sha256=<hex HMAC-SHA2
 body, keyed by the secret string>`` and the Standard Webhooks headers ``webhook-id``,
 ``webhook-timestamp``, ``webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body",
 keyed by the base64 part of the whsec_ secret>``. Verify the raw body, before parsing it.
+For 24 hours after a secret rotation both secrets sign: each header then carries two
+signatures (comma-separated in ``X-Cadence-Signature``, space-separated in
+``webhook-signature``), and either secret verifies.
 """
 
 from __future__ import annotations
@@ -24,12 +27,13 @@ def _bytes(body: bytes | str) -> bytes:
 
 
 def verify_signature(secret: str, raw_body: bytes | str, header: str | None) -> bool:
-    """Checks ``X-Cadence-Signature`` (``sha256=<hex>``) against the raw body."""
-    match = _SHA256_HEADER.fullmatch((header or "").strip())
-    if not secret or match is None:
+    """Checks ``X-Cadence-Signature`` (``sha256=<hex>``, or two of them comma-separated
+    while a secret rotation runs) against the raw body: true when one entry matches."""
+    if not secret or not header:
         return False
     expected = hmac.new(secret.encode("utf-8"), _bytes(raw_body), hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, match.group(1).lower())
+    matches = (_SHA256_HEADER.fullmatch(entry.strip()) for entry in header.split(","))
+    return any(m is not None and hmac.compare_digest(expected, m.group(1).lower()) for m in matches)
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:

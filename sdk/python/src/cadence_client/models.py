@@ -530,7 +530,7 @@ class PageWebhookAttempt(BaseModel):
 
 class Datum9(BaseModel):
     """
-    A webhook endpoint; `secret` only in the response that created it.
+    A webhook endpoint; `secret` only in the response that created it (or rotated it).
     """
 
     active: bool
@@ -542,7 +542,15 @@ class Datum9(BaseModel):
     disabled_reason: str | None = None
     events: list[str]
     id: str
+    previous_secret_expires_at: AwareDatetime | None = None
+    """
+    After a secret rotation: until when the previous secret still signs every delivery
+    (beside the new one), so receivers can switch over.
+    """
     secret: str | None = None
+    """
+    Only in the answers that create the endpoint or rotate its secret.
+    """
     url: str
 
 
@@ -1437,7 +1445,7 @@ class WebhookAttempt(BaseModel):
 
 class WebhookEndpoint(BaseModel):
     """
-    A webhook endpoint; `secret` only in the response that created it.
+    A webhook endpoint; `secret` only in the response that created it (or rotated it).
     """
 
     active: bool
@@ -1449,7 +1457,15 @@ class WebhookEndpoint(BaseModel):
     disabled_reason: str | None = None
     events: list[str]
     id: str
+    previous_secret_expires_at: AwareDatetime | None = None
+    """
+    After a secret rotation: until when the previous secret still signs every delivery
+    (beside the new one), so receivers can switch over.
+    """
     secret: str | None = None
+    """
+    Only in the answers that create the endpoint or rotate its secret.
+    """
     url: str
 
 
