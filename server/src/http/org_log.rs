@@ -6,7 +6,7 @@ use crate::http::auth::{OrgRead, Scoped};
 use crate::http::error::ApiError;
 use crate::http::extract::AppQuery;
 use crate::http::openapi::OrgApiErrors;
-use crate::http::responses::{PageQuery, check_limit};
+use crate::http::responses::{PageQuery, check_limit, invalid_cursor, page_of};
 use crate::http::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -28,17 +28,11 @@ async fn list(
     let limit = check_limit(q.limit)?;
     let before = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
         None => i64::MAX,
-        Some(c) => c.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| ApiError::BadRequest {
-            code: "invalid_cursor",
-            message: "The cursor is not one this API returned.".into(),
-            field: Some("cursor".into()),
-        })?,
+        Some(c) => c.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(invalid_cursor)?,
     };
-    let mut rows = state.store.org_request_logs(&auth.org.id, before, limit + 1).await?;
-    let has_more = rows.len() > limit as usize;
-    rows.truncate(limit as usize);
-    let next_cursor = has_more.then(|| rows.last().map(|(n, _)| n.to_string())).flatten();
-    let data = rows
+    let rows = state.store.org_request_logs(&auth.org.id, before, limit + 1).await?;
+    let Page { data, has_more, next_cursor } = page_of(rows, limit, |(n, _)| n.to_string());
+    let data = data
         .into_iter()
         .map(|(_, e)| RequestLogItem {
             request_id: e.request_id,

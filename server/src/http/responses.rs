@@ -21,11 +21,26 @@ where
 {
     let limit = check_limit(limit)?;
     let cursor = cursor.filter(|c| !c.is_empty()).map(decode_cursor).transpose()?;
-    let mut rows = fetch(cursor, limit + 1).await?;
+    let Page { data, has_more, next_cursor } = page_of(fetch(cursor, limit + 1).await?, limit, encode_cursor);
+    Ok(Page { data: data.iter().map(Booking::from).collect(), has_more, next_cursor })
+}
+
+/// A page from `rows` fetched as `limit + 1` (one more than shown, to know whether more
+/// follow); `next_cursor` is `cursor` of the last row shown when more do.
+pub fn page_of<T>(mut rows: Vec<T>, limit: u32, cursor: impl Fn(&T) -> String) -> Page<T> {
     let has_more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
-    let next_cursor = has_more.then(|| rows.last().map(encode_cursor)).flatten();
-    Ok(Page { data: rows.iter().map(Booking::from).collect(), has_more, next_cursor })
+    let next_cursor = if has_more { rows.last().map(cursor) } else { None };
+    Page { data: rows, has_more, next_cursor }
+}
+
+/// 400 `invalid_cursor`: a cursor this API did not hand out.
+pub fn invalid_cursor() -> ApiError {
+    ApiError::BadRequest {
+        code: "invalid_cursor",
+        message: "The cursor is not one this API returned.".into(),
+        field: Some("cursor".into()),
+    }
 }
 
 fn encode_cursor(b: &BookingRecord) -> String {
@@ -33,11 +48,7 @@ fn encode_cursor(b: &BookingRecord) -> String {
 }
 
 fn decode_cursor(raw: &str) -> Result<BookingCursor, ApiError> {
-    let bad = || ApiError::BadRequest {
-        code: "invalid_cursor",
-        message: "The cursor is not one this API returned.".into(),
-        field: Some("cursor".into()),
-    };
+    let bad = invalid_cursor;
     let text = URL_SAFE_NO_PAD.decode(raw).ok().and_then(|b| String::from_utf8(b).ok()).ok_or_else(bad)?;
     let (secs, id) = text.split_once('|').ok_or_else(bad)?;
     let start = secs.parse().ok().and_then(|s| chrono::DateTime::from_timestamp(s, 0)).ok_or_else(bad)?;
@@ -58,11 +69,8 @@ pub fn page_by_id<T>(
         Some(c) => items.iter().position(|x| id(x) < c).unwrap_or(items.len()),
         None => 0,
     };
-    let mut rest: Vec<T> = items.into_iter().skip(start).collect();
-    let has_more = rest.len() > limit as usize;
-    rest.truncate(limit as usize);
-    let next_cursor = if has_more { rest.last().map(|x| id(x).to_owned()) } else { None };
-    Ok(Page { data: rest, has_more, next_cursor })
+    let rest: Vec<T> = items.into_iter().skip(start).take(limit as usize + 1).collect();
+    Ok(page_of(rest, limit, |x| id(x).to_owned()))
 }
 
 /// `limit` within 1..=100, default 20.

@@ -5,7 +5,7 @@ use crate::http::auth::{Scoped, WebhooksManage};
 use crate::http::error::ApiError;
 use crate::http::extract::{AppJson, AppPath, AppQuery};
 use crate::http::openapi::OrgApiErrors;
-use crate::http::responses::{PageQuery, check_limit, page_by_id};
+use crate::http::responses::{PageQuery, check_limit, page_by_id, page_of};
 use crate::http::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -130,17 +130,9 @@ async fn deliveries(
         .ok_or_else(|| ApiError::not_found("Webhook"))?;
     let limit = check_limit(q.limit)?;
     let before = q.cursor.as_deref().filter(|c| !c.is_empty());
-    let mut data: Vec<WebhookAttempt> = state
-        .store
-        .list_webhook_attempts(&auth.org.id, &id, before, limit + 1)
-        .await?
-        .into_iter()
-        .map(WebhookAttempt::from)
-        .collect();
-    let has_more = data.len() > limit as usize;
-    data.truncate(limit as usize);
-    let next_cursor = has_more.then(|| data.last().map(|a| a.id.clone())).flatten();
-    Ok(Json(Page { data, has_more, next_cursor }))
+    let rows = state.store.list_webhook_attempts(&auth.org.id, &id, before, limit + 1).await?;
+    let rows: Vec<WebhookAttempt> = rows.into_iter().map(WebhookAttempt::from).collect();
+    Ok(Json(page_of(rows, limit, |a| a.id.clone())))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
