@@ -12,6 +12,7 @@ cadence_server::both_backends!(
     bad_resource_input_names_the_field,
     delete_with_upcoming_bookings_is_409_and_deactivation_works,
     customers_list_counts_bookings_and_detail_shows_them,
+    customers_are_found_by_part_of_their_name_or_email,
     org_can_be_read_and_updated,
     org_default_language_is_set_shown_publicly_and_cleared,
     another_orgs_key_gets_404_on_every_id_route,
@@ -267,6 +268,46 @@ async fn customers_list_counts_bookings_and_detail_shows_them(backend: Backend) 
     assert_eq!(starts, [in_days(6, 9), in_days(6, 10)]);
     let (_, page) = c.json(Method::GET, "/api/v1/customers?limit=1", None).await;
     assert_eq!(page["has_more"], true);
+    c.app.stop().await;
+}
+
+async fn customers_are_found_by_part_of_their_name_or_email(backend: Backend) {
+    let c = ctx(backend).await;
+    let people = [
+        ("Ann Lee", "ann@example.com"),
+        ("Bob Stone", "bob@work.example"),
+        ("Cleo 100%", "cleo@example.com"),
+    ];
+    for (i, (name, email)) in people.iter().enumerate() {
+        let body = json!({"service_id": c.a.consultation, "start": in_days(6, 9 + i as u32),
+                          "customer": {"name": name, "email": email}});
+        assert_eq!(c.json(Method::POST, "/api/v1/bookings", Some(body)).await.0, StatusCode::CREATED);
+    }
+    let names = |list: &serde_json::Value| -> Vec<String> {
+        list["data"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_owned()).collect()
+    };
+    for (q, want) in [
+        ("ann", vec!["Ann Lee"]),
+        ("STONE", vec!["Bob Stone"]),
+        ("%40example.com", vec!["Cleo 100%", "Ann Lee"]),
+        ("0%25", vec!["Cleo 100%"]),
+        ("_", vec![]),
+        ("nobody", vec![]),
+        ("", vec!["Cleo 100%", "Bob Stone", "Ann Lee"]),
+    ] {
+        let (status, list) = c.json(Method::GET, &format!("/api/v1/customers?q={q}"), None).await;
+        assert_eq!(status, StatusCode::OK, "{q}");
+        assert_eq!(names(&list), want, "q={q}");
+    }
+    let (_, first) = c.json(Method::GET, "/api/v1/customers?q=example.com&limit=1", None).await;
+    assert_eq!((names(&first), first["has_more"].clone()), (vec!["Cleo 100%".to_owned()], json!(true)));
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let (_, next) =
+        c.json(Method::GET, &format!("/api/v1/customers?q=example.com&limit=1&cursor={cursor}"), None).await;
+    assert_eq!(names(&next), ["Ann Lee"], "the search holds across pages");
+    let long = "x".repeat(201);
+    let (status, err) = c.json(Method::GET, &format!("/api/v1/customers?q={long}"), None).await;
+    assert_eq!((status, err["error"]["field"].clone()), (StatusCode::UNPROCESSABLE_ENTITY, json!("q")));
     c.app.stop().await;
 }
 

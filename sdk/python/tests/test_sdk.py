@@ -197,6 +197,7 @@ async def test_the_rest_of_the_org_api(cad: CadenceClient) -> None:
     assert len(await cad.list_bookings(service_id=service.id, from_=day, to=day + timedelta(days=8))) == 1
 
     customer = [c async for c in cad.list_customers(limit=50) if c.email == "jo@example.com"][0]
+    assert [c.id for c in await cad.list_customers(q="JO@example")] == [customer.id]
     assert [b.id for b in (await cad.get_customer(customer.id)).bookings] == [booking.id]
 
     org = await cad.update_org(branding={"primary_color": "#114477"})

@@ -95,7 +95,8 @@ export class CadenceClient {
 
   // Customers and the org
 
-  listCustomers(params: T.PageParams = {}): PagePromise<T.Customer> {
+  /** Newest first; `q` finds those whose name or e-mail address contains it. */
+  listCustomers(params: T.PageParams & { q?: string } = {}): PagePromise<T.Customer> {
     return this.list("/api/v1/customers", { ...params });
   }
   /** A customer with their booking history. */

@@ -214,7 +214,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Customers, newest first. */
+        /** Customers, newest first; `q` searches names and e-mail addresses. */
         get: operations["list_customers"];
         put?: never;
         post?: never;
@@ -2465,6 +2465,11 @@ export interface operations {
     list_customers: {
         parameters: {
             query?: {
+                /**
+                 * @description Only customers whose name or e-mail address contains this (case-insensitive), e.g.
+                 *     `ada` or `@example.com`; at most 200 characters. Empty: everyone.
+                 */
+                q?: string;
                 limit?: number;
                 cursor?: string;
             };

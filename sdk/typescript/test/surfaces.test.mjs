@@ -32,6 +32,8 @@ test("services, practitioners, bookings, customers and the org through CadenceCl
   let customer;
   for await (const c of cadence.listCustomers({ limit: 50 })) if (c.email === "jo@example.com") customer = c;
   assert.ok(customer, "the booking's customer is listed");
+  const found = await cadence.listCustomers({ q: "JO@example" });
+  assert.deepEqual(Array.from(found, (c) => c.id), [customer.id], "found by part of the e-mail address");
   const detail = await cadence.getCustomer(customer.id);
   assert.deepEqual(detail.bookings.map((b) => b.id), [booking.id]);
 

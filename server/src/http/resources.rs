@@ -140,16 +140,31 @@ async fn delete_practitioner(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Customers, newest first.
-#[utoipa::path(get, path = "/api/v1/customers", tag = "resources", security(("api_key" = [])), params(PageQuery), responses((status = 200, body = Page<cadence_shared::Customer>, description = "Newest first"), OrgApiErrors))]
+/// `?q=&limit=&cursor=` of the customer list.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct CustomerQuery {
+    /// Only customers whose name or e-mail address contains this (case-insensitive), e.g.
+    /// `ada` or `@example.com`; at most 200 characters. Empty: everyone.
+    q: Option<String>,
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+/// Customers, newest first; `q` searches names and e-mail addresses.
+#[utoipa::path(get, path = "/api/v1/customers", tag = "resources", security(("api_key" = [])), params(CustomerQuery), responses((status = 200, body = Page<cadence_shared::Customer>, description = "Newest first"), OrgApiErrors))]
 async fn list_customers(
     State(state): State<AppState>,
     auth: Scoped<CustomersRead>,
-    AppQuery(q): AppQuery<PageQuery>,
+    AppQuery(q): AppQuery<CustomerQuery>,
 ) -> Result<Json<Page<cadence_shared::Customer>>, ApiError> {
     let limit = check_limit(q.limit)?;
     let after = q.cursor.as_deref().filter(|c| !c.is_empty());
-    let mut rows = state.store.list_customers(&auth.org.id, after, limit + 1).await?;
+    let search = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    if search.is_some_and(|s| s.chars().count() > 200) {
+        return Err(ApiError::invalid("too_long", "q", "'q' must be at most 200 characters.".to_owned()));
+    }
+    let mut rows = state.store.list_customers(&auth.org.id, search, after, limit + 1).await?;
     let has_more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let next_cursor = if has_more { rows.last().map(|c| c.id.clone()) } else { None };

@@ -9,10 +9,12 @@ use async_trait::async_trait;
 /// The org's customers.
 #[async_trait]
 pub trait CustomerStore: Send + Sync {
-    /// Newest first, after the customer id `after`.
+    /// Newest first, after the customer id `after`; with `search`, only those whose name or
+    /// e-mail address contains it (case-insensitive; on SQLite for ASCII letters only).
     async fn list_customers(
         &self,
         org_id: &str,
+        search: Option<&str>,
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<CustomerRecord>, StoreError>;
@@ -44,6 +46,20 @@ impl From<CustomerRow> for CustomerRecord {
             created_at: r.created_at.0,
         }
     }
+}
+
+/// The `LIKE` pattern for "contains `text`", lower-cased, with `%`, `_` and `\` taken
+/// literally.
+pub(crate) fn contains_pattern(text: &str) -> String {
+    let mut p = String::from("%");
+    for ch in text.to_lowercase().chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(ch);
+    }
+    p.push('%');
+    p
 }
 
 /// `impl CustomerStore` for a backend store: the SQL of this area, written once for both
@@ -118,15 +134,20 @@ macro_rules! impl_customers_store {
                 async fn list_customers(
                     &self,
                     org_id: &str,
+                    search: Option<&str>,
                     after: Option<&str>,
                     limit: u32,
                 ) -> Result<Vec<CustomerRecord>, StoreError> {
+                    let pattern = search.map($crate::store::customers::contains_pattern);
                     let rows: Vec<CustomerRow> = sqlx::query_as(&format!(
-                        "{CUSTOMERS} WHERE c.org_id = $1 AND ($2 IS NULL OR c.id < $2) ORDER BY c.id DESC LIMIT $3"
+                        "{CUSTOMERS} WHERE c.org_id = $1 AND ($2 IS NULL OR c.id < $2) \
+                         AND ($4 IS NULL OR lower(c.name) LIKE $4 ESCAPE '\\' OR lower(c.email) LIKE $4 ESCAPE '\\') \
+                         ORDER BY c.id DESC LIMIT $3"
                     ))
                     .bind(org_id)
                     .bind(after)
                     .bind(i64::from(limit))
+                    .bind(pattern)
                     .fetch_all(&self.pool)
                     .await
                     .map_err(map_err)?;

@@ -197,8 +197,11 @@ class CadenceClient:
 
     # Customers and the org
 
-    def list_customers(self, *, limit: int | None = None, cursor: str | None = None) -> PageRequest[m.Customer]:
-        return self._list(m.Customer, "/api/v1/customers", {"limit": limit, "cursor": cursor})
+    def list_customers(
+        self, *, q: str | None = None, limit: int | None = None, cursor: str | None = None
+    ) -> PageRequest[m.Customer]:
+        """Newest first; ``q`` finds those whose name or e-mail address contains it."""
+        return self._list(m.Customer, "/api/v1/customers", {"q": q, "limit": limit, "cursor": cursor})
 
     async def get_customer(self, customer_id: str) -> m.CustomerDetail:
         """A customer with their booking history."""
