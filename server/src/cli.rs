@@ -59,6 +59,9 @@ struct ServeArgs {
     /// Directory with the built widget (trunk's output).
     #[arg(long, env = "CADENCE_WIDGET_DIR", default_value = "dist")]
     widget_dir: PathBuf,
+    /// Directory with the built dashboard (trunk's output), served at /dashboard/.
+    #[arg(long, env = "CADENCE_DASHBOARD_DIR", default_value = "dashboard/dist")]
+    dashboard_dir: PathBuf,
     /// Seconds a request may take before it is answered with 408.
     #[arg(long, env = "CADENCE_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     request_timeout_secs: u64,
@@ -287,6 +290,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         println!("Cadence demo is running.");
         println!("  Booking page:  http://{addr}/{}", seed.org.slug);
         println!("  Public API:    http://{addr}/api/v1/public/orgs/{}", seed.org.slug);
+        println!("  Dashboard:     http://{addr}/dashboard/");
+        println!(
+            "  Dashboard log-in: {}  password {}  (new on every start)",
+            crate::demo::DEMO_OWNER,
+            seed.owner_password
+        );
         if let Some(MailTransport::Dir(dir)) = &mail.transport {
             println!("  Mails:         {}  (one .eml file per message)", dir.display());
         }
@@ -304,6 +313,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     let config = Config {
         widget_dir: args.widget_dir,
+        dashboard_dir: args.dashboard_dir,
         request_timeout: Duration::from_secs(args.request_timeout_secs),
         header_read_timeout: Duration::from_secs(args.header_read_timeout_secs.max(1)),
         max_connections: args.max_connections.max(1),

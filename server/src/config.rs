@@ -12,6 +12,8 @@ use std::time::Duration;
 pub struct Config {
     /// Where trunk put the widget (`index.html` and its assets).
     pub widget_dir: PathBuf,
+    /// Where trunk put the dashboard (`index.html` and its assets), served at `/dashboard/`.
+    pub dashboard_dir: PathBuf,
     /// How long one request may take before it is answered with 408.
     pub request_timeout: Duration,
     /// How long a client may take to send a request's headers (also the first request on
@@ -32,6 +34,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             widget_dir: PathBuf::from("dist"),
+            dashboard_dir: PathBuf::from("dashboard/dist"),
             request_timeout: Duration::from_secs(30),
             header_read_timeout: Duration::from_secs(10),
             max_connections: 1024,

@@ -1,25 +1,40 @@
-//! `--demo`: the org `movela` (a physio and massage practice in Berlin) with two services
-//! and three practitioners, seeded once; a fresh API key on every start.
+//! `--demo`: the org `movela` (a physio and massage practice in Berlin) with two services,
+//! three practitioners and an owner account (`owner@movela.example`) for the dashboard,
+//! seeded once; a fresh API key and a fresh owner password on every start (both shown once,
+//! stored hashed).
 
-use crate::keys::{ALL_SCOPES, generate_api_key};
-use crate::model::{NewApiKey, NewOrg, NewPractitioner, NewService, Org};
+use crate::domain::accounts::hash_password;
+use crate::keys::{ALL_SCOPES, generate_api_key, random_token};
+use crate::model::{NewApiKey, NewOrg, NewPractitioner, NewService, NewUser, Org};
 use crate::store::Store;
 use cadence_shared::{Branding, DateOverride, Interval, WeeklyHours};
 
 pub const DEMO_SLUG: &str = "movela";
+/// The demo org's owner, who logs in to the dashboard.
+pub const DEMO_OWNER: &str = "owner@movela.example";
 
 /// What the operator is shown after seeding.
 pub struct DemoSeed {
     pub org: Org,
     /// Created on this start; shown once, stored hashed.
     pub api_key: String,
+    /// The owner's password, new on this start (older sessions end); shown once.
+    pub owner_password: String,
 }
 
 /// Creates the demo org unless it exists, then mints a new demo API key.
 pub async fn seed(store: &dyn Store) -> anyhow::Result<DemoSeed> {
+    let owner_password = random_token()[..16].to_owned();
+    let hash = hash_password(owner_password.clone()).await?;
     let org = match store.find_org_by_slug(DEMO_SLUG).await? {
-        Some(org) => org,
-        None => create_demo_org(store).await?,
+        Some(org) => {
+            // A demo database from before the dashboard has no owner; it keeps having none.
+            if let Some(owner) = store.find_user_by_email(DEMO_OWNER).await? {
+                store.set_password(&owner.id, &hash, "").await?;
+            }
+            org
+        }
+        None => create_demo_org(store, hash).await?,
     };
     let key = generate_api_key();
     store
@@ -33,17 +48,22 @@ pub async fn seed(store: &dyn Store) -> anyhow::Result<DemoSeed> {
             expires_at: None,
         })
         .await?;
-    Ok(DemoSeed { org, api_key: key.plain })
+    Ok(DemoSeed { org, api_key: key.plain, owner_password })
 }
 
-async fn create_demo_org(store: &dyn Store) -> anyhow::Result<Org> {
-    let org = store
-        .create_org(&NewOrg {
-            slug: DEMO_SLUG.into(),
-            name: "Movela Physio & Massage".into(),
-            timezone: "Europe/Berlin".into(),
-            branding: Branding { primary_color: Some("#0f766e".into()), logo_url: None },
-        })
+async fn create_demo_org(store: &dyn Store, owner_hash: String) -> anyhow::Result<Org> {
+    let owner =
+        NewUser { email: DEMO_OWNER.into(), password_hash: owner_hash, display_name: "Movela Owner".into() };
+    let (_, org) = store
+        .create_account(
+            &owner,
+            &NewOrg {
+                slug: DEMO_SLUG.into(),
+                name: "Movela Physio & Massage".into(),
+                timezone: "Europe/Berlin".into(),
+                branding: Branding { primary_color: Some("#0f766e".into()), logo_url: None },
+            },
+        )
         .await?;
     let ada = store
         .create_practitioner(

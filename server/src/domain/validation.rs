@@ -4,8 +4,18 @@ use crate::domain::DomainError;
 
 /// Paths the server itself uses at the top level; an org slug may not take them, because
 /// `/{slug}` is the org's booking page.
-pub const RESERVED_SLUGS: [&str; 9] =
-    ["api", "widget", "healthz", "readyz", "embed", "embed.js", "static", "assets", "favicon.ico"];
+pub const RESERVED_SLUGS: [&str; 10] = [
+    "api",
+    "widget",
+    "dashboard",
+    "healthz",
+    "readyz",
+    "embed",
+    "embed.js",
+    "static",
+    "assets",
+    "favicon.ico",
+];
 
 /// A slug is 3–63 characters of `a-z`, `0-9` and inner hyphens, and not reserved.
 pub fn check_slug(slug: &str) -> Result<(), String> {

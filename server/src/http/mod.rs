@@ -85,7 +85,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 /// Every surface's routes, without the layers: the API plus the pages for people.
 pub fn routes(config: &Config) -> Router<AppState> {
     let (api, _) = api().split_for_parts();
-    api.merge(pages::router(&config.widget_dir)).fallback(unknown_route)
+    api.merge(pages::router(&config.widget_dir, &config.dashboard_dir)).fallback(unknown_route)
 }
 
 /// Wraps routes in the layers every request runs inside. Tests use it to put probe routes

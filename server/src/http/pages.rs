@@ -1,9 +1,15 @@
-//! Pages for people: the org's public booking page `/{slug}` and the widget's files.
+//! Pages for people: the org's public booking page `/{slug}`, the widget's files, and the
+//! dashboard (`/dashboard/…`).
 //!
 //! The widget is built by trunk into the widget directory (`dist/` by default, with
 //! `public_url = "/widget/"`), so its assets are served from `/widget/…` and `/{slug}`
 //! serves its `index.html`. Unknown slugs get the same page with status 404; the widget
 //! then tells the visitor that this booking page does not exist.
+//!
+//! The dashboard is built by trunk into the dashboard directory (`dashboard/dist/`, with
+//! `public_url = "/dashboard/"`): its files are served from `/dashboard/…`, and every other
+//! path below `/dashboard/` gets its `index.html` (the app reads the path and shows that
+//! screen), never cached, so a new build is picked up on the next visit.
 
 use crate::http::context::Caller;
 use crate::http::error::ApiError;
@@ -12,14 +18,28 @@ use crate::http::state::AppState;
 use axum::Extension;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use std::path::Path;
-use tower_http::services::ServeDir;
+use tower::ServiceBuilder;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
 
-pub fn router(widget_dir: &Path) -> Router<AppState> {
-    Router::new().route("/{slug}", get(booking_page)).nest_service("/widget", ServeDir::new(widget_dir))
+pub fn router(widget_dir: &Path, dashboard_dir: &Path) -> Router<AppState> {
+    let index = ServeFile::new(dashboard_dir.join("index.html"));
+    // The app's page is never cached (its asset names change with every build; they may be).
+    let no_cache = SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, |res: &Response<_>| {
+        let html =
+            res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+        html.then(|| HeaderValue::from_static("no-cache"))
+    });
+    let dashboard =
+        ServiceBuilder::new().layer(no_cache).service(ServeDir::new(dashboard_dir).fallback(index));
+    Router::new()
+        .route("/{slug}", get(booking_page))
+        .nest_service("/widget", ServeDir::new(widget_dir))
+        .nest_service("/dashboard", dashboard)
 }
 
 /// `GET /{slug}`: the booking page of an org.
