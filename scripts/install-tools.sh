@@ -59,9 +59,11 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
   apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
-# Trunk.toml must name the same versions, or trunk would try to download its own.
-grep -q "wasm_bindgen = \"$WASM_BINDGEN_VERSION\"" Trunk.toml || {
-  echo "Trunk.toml [tools] wasm_bindgen must be \"$WASM_BINDGEN_VERSION\" (the version in Cargo.lock)" >&2
-  exit 1
-}
+# Both Trunk.toml files must name the same versions, or trunk would try to download its own.
+for config in Trunk.toml dashboard/Trunk.toml; do
+  grep -q "wasm_bindgen = \"$WASM_BINDGEN_VERSION\"" "$config" || {
+    echo "$config [tools] wasm_bindgen must be \"$WASM_BINDGEN_VERSION\" (the version in Cargo.lock)" >&2
+    exit 1
+  }
+done
 say "tools ready: $(trunk --version), wasm-bindgen $WASM_BINDGEN_VERSION, wasm-opt $BINARYEN_VERSION"

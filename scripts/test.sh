@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every check and test of the repository, as CI does (.ci/run calls this):
-# formatting, lints (host and wasm32), the widget build, then unit, HTTP, storage and
+# formatting, lints (host and wasm32), the widget and dashboard builds, then unit, HTTP, storage and
 # end-to-end tests, each storage/HTTP test on SQLite and on Postgres, schemathesis against
 # the OpenAPI document on both backends (scripts/schemathesis.sh), and both SDKs, packed and
 # installed into fresh projects, against the real server on both backends
@@ -30,24 +30,25 @@ step "format"
 cargo fmt --all -- --check
 
 step "lint"
-cargo clippy --workspace --exclude cadence-widget --all-targets -- -D warnings
-cargo clippy -p cadence-widget --target wasm32-unknown-unknown --all-targets -- -D warnings
+cargo clippy --workspace --exclude cadence-widget --exclude cadence-dashboard --all-targets -- -D warnings
+cargo clippy -p cadence-widget -p cadence-dashboard --target wasm32-unknown-unknown --all-targets -- -D warnings
 
 # Every test run's output goes to one log, for the closing count.
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-step "widget"
+step "web apps (widget and dashboard)"
 trunk build --release
-# Pure widget logic on the host; what depends on the browser's Intl runs in headless
-# Chromium (wasm-bindgen-test-runner through chromedriver, see widget/webdriver.json).
-cargo test -p cadence-widget 2>&1 | tee -a "$log"
+trunk build --release --config dashboard/Trunk.toml
+# Pure widget and dashboard logic on the host; what depends on the browser's Intl runs in
+# headless Chromium (wasm-bindgen-test-runner through chromedriver, see widget/webdriver.json).
+cargo test -p cadence-widget -p cadence-dashboard 2>&1 | tee -a "$log"
 WASM_BINDGEN_TEST_WEBDRIVER_JSON="$PWD/widget/webdriver.json" \
   cargo test -p cadence-widget --target wasm32-unknown-unknown 2>&1 | tee -a "$log"
 
 step "tests"
 set +e
-cargo test --workspace --exclude cadence-widget 2>&1 | tee -a "$log"
+cargo test --workspace --exclude cadence-widget --exclude cadence-dashboard 2>&1 | tee -a "$log"
 status=${PIPESTATUS[0]}
 set -e
 
