@@ -1,7 +1,7 @@
 //! Driving the widget in a real browser: Debian's chromium through chromedriver, with
 //! fantoccini, against the real `cadence` binary serving the built widget.
 
-use super::{Demo, start_demo_on, terminate};
+use super::{Demo, start_demo_with_env, terminate};
 use cadence_server::testing::{Backend, TestDb};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
@@ -62,13 +62,25 @@ impl Drop for Driver {
     }
 }
 
-/// `cadence serve --demo` with the built widget, on `addr` (`127.0.0.1:0` for any port).
+/// `cadence serve --demo` with the built widget and dashboard, on `addr` (`127.0.0.1:0` for
+/// any port).
 pub async fn server_on(db: &TestDb, addr: &str, extra: &[&str]) -> Demo {
-    let dist = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist");
+    server_with_env(db, addr, extra, &[]).await
+}
+
+/// `server_on` with extra environment variables for the server.
+pub async fn server_with_env(db: &TestDb, addr: &str, extra: &[&str], env: &[(&str, &str)]) -> Demo {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let (dist, dashboard) = (root.join("dist"), root.join("dashboard/dist"));
     assert!(dist.join("index.html").exists(), "build the widget first: trunk build --release");
-    let mut args = vec!["--widget-dir", dist.to_str().unwrap()];
+    assert!(
+        dashboard.join("index.html").exists(),
+        "build the dashboard first: trunk build --release --config dashboard/Trunk.toml"
+    );
+    let mut args =
+        vec!["--widget-dir", dist.to_str().unwrap(), "--dashboard-dir", dashboard.to_str().unwrap()];
     args.extend_from_slice(extra);
-    start_demo_on(addr, &db.url, &args).await
+    start_demo_with_env(addr, &db.url, &args, env).await
 }
 
 /// Browser tests run one at a time: four browsers on two cores make clicks land on
@@ -119,7 +131,12 @@ pub async fn wait(c: &Client, css: &str) -> fantoccini::elements::Element {
 /// Opens the booking page and picks the first service, day and time; returns the chosen
 /// start (ISO) and its label.
 pub async fn pick_first_time(c: &Client, base: &str) -> (String, String) {
-    c.goto(&format!("{base}/movela")).await.unwrap();
+    pick_first_time_of(c, base, "movela").await
+}
+
+/// `pick_first_time` on the booking page of the org `slug`.
+pub async fn pick_first_time_of(c: &Client, base: &str, slug: &str) -> (String, String) {
+    c.goto(&format!("{base}/{slug}")).await.unwrap();
     wait(c, "[data-testid=org-header] h1").await;
     wait(c, "[data-testid=service]").await.click().await.unwrap();
     for _ in 0..3 {
@@ -273,10 +290,25 @@ impl Session {
         Session::open(tz, languages, "127.0.0.1:0", &[]).await
     }
 
+    /// With `env` for the server process (e.g. `CADENCE_LOG`).
+    pub async fn start_env(tz: &str, env: &[(&str, &str)]) -> Session {
+        Session::open_env(tz, "en-US,en", "127.0.0.1:0", &[], env).await
+    }
+
     async fn open(tz: &str, languages: &str, addr: &str, extra: &[&str]) -> Session {
+        Session::open_env(tz, languages, addr, extra, &[]).await
+    }
+
+    async fn open_env(
+        tz: &str,
+        languages: &str,
+        addr: &str,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Session {
         let one = ONE_BROWSER.lock().await;
         let db = TestDb::create(Backend::Sqlite).await;
-        let demo = server_on(&db, addr, extra).await;
+        let demo = server_with_env(&db, addr, extra, env).await;
         let driver = Driver::start(tz);
         let c = driver.browser(1280, 900, languages).await;
         Session { c, demo, db, _driver: driver, _one: one }

@@ -33,6 +33,8 @@ pub struct Demo {
     pub child: Child,
     pub base_url: String,
     pub api_key: String,
+    /// The demo owner's dashboard password (`owner@movela.example`), new on every start.
+    pub owner_password: String,
     /// Every line the server logged (stderr), as it comes; also echoed to the test's stderr.
     pub log: Arc<Mutex<Vec<String>>>,
 }
@@ -69,7 +71,7 @@ pub async fn start_demo_with_env(
         }
     });
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let (mut base_url, mut api_key) = (None, None);
+    let (mut base_url, mut api_key, mut owner_password) = (None, None, None);
     while api_key.is_none() {
         let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
             .await
@@ -79,11 +81,20 @@ pub async fn start_demo_with_env(
         if let Some(url) = line.trim().strip_prefix("Booking page:") {
             base_url = Some(url.trim().trim_end_matches("/movela").to_owned());
         }
+        if let Some(rest) = line.trim().strip_prefix("Dashboard log-in:") {
+            owner_password = rest.split_whitespace().nth(2).map(str::to_owned);
+        }
         if let Some(rest) = line.trim().strip_prefix("Demo API key:") {
             api_key = rest.split_whitespace().next().map(str::to_owned);
         }
     }
-    Demo { child, base_url: base_url.expect("booking page URL printed"), api_key: api_key.unwrap(), log }
+    Demo {
+        child,
+        base_url: base_url.expect("booking page URL printed"),
+        api_key: api_key.unwrap(),
+        owner_password: owner_password.expect("dashboard log-in printed"),
+        log,
+    }
 }
 
 /// SIGTERM, then the process must exit 0 by itself.

@@ -1,0 +1,552 @@
+//! The dashboard in a real browser (Debian's chromium through chromedriver) against the real
+//! binary: a business signs up and sets itself up, a customer books on the public page, the
+//! business sees it in the agenda at the org's local time, moves it and cancels it; API keys
+//! are made, used and revoked; webhook endpoints get a test event; a failed log-in, a field
+//! error, a session that ended and a request from another origin. Every step checks what
+//! the server stored through the org API, not only the page. Screenshots of every screen at
+//! 360 and 1280 px go to target/screenshots/dashboard-*.png.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
+use fantoccini::elements::Element;
+use fantoccini::{Client, Locator};
+use serde_json::{Value, json};
+
+mod support;
+use support::axe::assert_accessible;
+use support::browser::*;
+
+const PASSWORD: &str = "correct horse battery";
+
+/// The input the label reading `label` is for (the label must exist and name it).
+async fn by_label(c: &Client, label: &str) -> Element {
+    let xpath = format!("//label[normalize-space(.)=\"{label}\"]");
+    let l = c
+        .wait()
+        .at_most(std::time::Duration::from_secs(20))
+        .for_element(Locator::XPath(&xpath))
+        .await
+        .unwrap_or_else(|e| panic!("label {label:?}: {e}"));
+    let id = l.attr("for").await.unwrap().unwrap_or_else(|| panic!("label {label:?} names no control"));
+    c.find(Locator::Id(&id)).await.unwrap()
+}
+
+/// Types `text` into the field labelled `label`, replacing what was there.
+async fn fill(c: &Client, label: &str, text: &str) {
+    let el = by_label(c, label).await;
+    el.clear().await.unwrap();
+    el.send_keys(text).await.unwrap();
+}
+
+/// Sets a date or time input (whose typing depends on the browser's locale) as a person's
+/// picking it would: the value, then an `input` event.
+async fn set_value(c: &Client, el: &Element, value: &str) {
+    let js =
+        "arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input', {bubbles: true}));";
+    c.execute(js, vec![serde_json::to_value(el).unwrap(), json!(value)]).await.unwrap();
+}
+
+async fn button(c: &Client, text: &str) -> Element {
+    let xpath = format!("//button[normalize-space(.)=\"{text}\"]");
+    c.wait()
+        .at_most(std::time::Duration::from_secs(20))
+        .for_element(Locator::XPath(&xpath))
+        .await
+        .unwrap_or_else(|e| panic!("button {text:?}: {e}"))
+}
+
+async fn click_button(c: &Client, text: &str) {
+    button(c, text).await.click().await.unwrap();
+}
+
+/// Follows the navigation link named `name` (clicking "Menu" first when it is collapsed).
+async fn nav_to(c: &Client, name: &str) {
+    let link = c.find(Locator::XPath(&format!("//nav//a[normalize-space(.)=\"{name}\"]"))).await.unwrap();
+    if !link.is_displayed().await.unwrap() {
+        click_button(c, "Menu").await;
+    }
+    link.click().await.unwrap();
+}
+
+/// The page's path.
+async fn path(c: &Client) -> String {
+    c.current_url().await.unwrap().path().to_owned()
+}
+
+/// Waits until the page's path is `want`.
+async fn wait_path(c: &Client, want: &str) {
+    for _ in 0..100 {
+        if path(c).await == want {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("never at {want}; at {}", path(c).await);
+}
+
+/// Text of the element `css` once `done` holds for it.
+async fn text_when(c: &Client, css: &str, done: impl Fn(&str) -> bool) -> String {
+    let js = format!("const e = document.querySelector(\"{css}\"); return e ? e.textContent : ''");
+    poll_text(c, &js, done).await
+}
+
+/// An account API session token for the owner (log-in by the test, like the SDKs do), and
+/// with it an all-scopes API key to check what the server stored.
+async fn owner_key(base: &str, email: &str, password: &str) -> String {
+    let http = reqwest::Client::new();
+    let session: Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = session["token"].as_str().expect("a session token").to_owned();
+    let key: Value = http
+        .post(format!("{base}/api/v1/api-keys"))
+        .bearer_auth(&token)
+        .json(&json!({"name": "test checks"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    key["plain_key"].as_str().unwrap().to_owned()
+}
+
+async fn api_get(base: &str, key: &str, path: &str) -> Value {
+    let res = reqwest::Client::new().get(format!("{base}{path}")).bearer_auth(key).send().await.unwrap();
+    assert!(res.status().is_success(), "GET {path}: {}", res.status());
+    res.json().await.unwrap()
+}
+
+fn instant(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text).unwrap_or_else(|e| panic!("{text}: {e}")).with_timezone(&Utc)
+}
+
+/// Screenshots of every screen of the navigation (and the account) at 1280 and 360 px, each
+/// also checked with axe.
+async fn every_screen(c: &Client, tag: &str) {
+    let screens = [
+        ("Bookings", "bookings"),
+        ("Services", "services"),
+        ("Practitioners", "practitioners"),
+        ("Customers", "customers"),
+        ("API keys", "api-keys"),
+        ("Webhooks", "webhooks"),
+        ("Settings", "settings"),
+        ("Account", "account"),
+    ];
+    for (width, height) in [(1280, 900), (360, 800)] {
+        c.set_window_size(width, height).await.unwrap();
+        for (name, testid) in screens {
+            nav_to(c, name).await;
+            wait(c, &format!("[data-testid={testid}]")).await;
+            tokio::time::sleep(std::time::Duration::from_millis(700)).await; // its data arrives
+            // The elements reaching past the window's right edge, if any.
+            let js = "return document.documentElement.scrollWidth > window.innerWidth ? \
+                      [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1) \
+                      .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)) : []";
+            let past = c.execute(js, vec![]).await.unwrap();
+            assert_eq!(past, json!([]), "{name} at {width} px scrolls sideways");
+            screenshot(c, &format!("dashboard-{tag}{testid}-{width}")).await;
+            if width == 1280 {
+                assert_accessible(c, name).await;
+            }
+        }
+    }
+    c.set_window_size(1280, 900).await.unwrap();
+}
+
+/// The next `weekday` at least three days after `from`.
+fn next_weekday(from: NaiveDate, weekday: Weekday) -> NaiveDate {
+    let mut d = from + Duration::days(3);
+    while d.weekday() != weekday {
+        d += Duration::days(1);
+    }
+    d
+}
+
+#[tokio::test]
+async fn a_business_signs_up_sets_up_and_runs_a_booking_from_the_dashboard() {
+    let s = Session::start("Europe/Berlin").await; // the browser's zone; the org's differs
+    let (c, base) = (&s.c, s.demo.base_url.clone());
+    let org_tz: chrono_tz::Tz = "America/New_York".parse().unwrap();
+
+    // Signing up: from the log-in form the dashboard sends a newcomer to.
+    c.goto(&format!("{base}/dashboard/")).await.unwrap();
+    wait(c, "[data-testid=login]").await;
+    assert_accessible(c, "log-in form").await;
+    screenshot(c, "dashboard-login-1280").await;
+    c.find(Locator::LinkText("Create an account")).await.unwrap().click().await.unwrap();
+    wait(c, "[data-testid=signup]").await;
+    fill(c, "Your name", "Rosa Diaz").await;
+    fill(c, "Business name", "Harbor Physio").await;
+    fill(c, "Timezone", "America/New_York").await;
+    fill(c, "Email", "rosa@harbor.example").await;
+    fill(c, "Password", PASSWORD).await;
+    assert_accessible(c, "sign-up form").await;
+    screenshot(c, "dashboard-signup-1280").await;
+    click_button(c, "Create account").await;
+    wait(c, "[data-testid=bookings]").await;
+    wait_path(c, "/dashboard/bookings").await;
+    let cookie_visible: bool = c
+        .execute("return document.cookie.includes('cadence_session')", vec![])
+        .await
+        .unwrap()
+        .as_bool()
+        .unwrap();
+    assert!(!cookie_visible, "the session cookie is not readable by page scripts");
+    let key = owner_key(&base, "rosa@harbor.example", PASSWORD).await;
+    let org = api_get(&base, &key, "/api/v1/org").await;
+    assert_eq!(org["name"], "Harbor Physio");
+    assert_eq!(org["timezone"], "America/New_York");
+    let slug = org["slug"].as_str().unwrap().to_owned();
+
+    // A practitioner with weekday hours and a day off.
+    nav_to(c, "Practitioners").await;
+    click_button(c, "Add practitioner").await;
+    fill(c, "Name", "Dana Weiss").await;
+    for day in ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"] {
+        c.find(Locator::Css(&format!("[aria-label='{day} add hours']")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    let today = Utc::now().with_timezone(&org_tz).date_naive();
+    let day_off = next_weekday(today, Weekday::Wed);
+    click_button(c, "Add a date (day off or special hours)").await;
+    set_value(c, &by_label(c, "Date").await, &day_off.to_string()).await;
+    wait(c, "[data-testid=override] .closed").await; // "Day off": no hours that date
+    screenshot(c, "dashboard-practitioner-form-1280").await;
+    click_button(c, "Save practitioner").await;
+    text_when(c, "[data-testid=practitioner-list]", |t| t.contains("Dana Weiss")).await;
+    let people = api_get(&base, &key, "/api/v1/practitioners").await;
+    let dana = &people["data"][0];
+    assert_eq!(dana["name"], "Dana Weiss");
+    assert_eq!(dana["weekly_hours"]["monday"], json!([{"start": "09:00", "end": "17:00"}]));
+    assert_eq!(dana["weekly_hours"]["friday"], json!([{"start": "09:00", "end": "17:00"}]));
+    assert_eq!(dana["weekly_hours"]["saturday"], json!([]));
+    assert_eq!(dana["date_overrides"], json!([{"date": day_off.to_string(), "intervals": []}]));
+    let dana_id = dana["id"].as_str().unwrap().to_owned();
+
+    // A service she performs.
+    nav_to(c, "Services").await;
+    click_button(c, "Add service").await;
+    fill(c, "Name", "Assessment").await;
+    fill(c, "Duration (minutes)", "45").await;
+    fill(c, "Start every (minutes)", "60").await;
+    c.find(Locator::XPath("//label[contains(., 'Dana Weiss')]/input")).await.unwrap().click().await.unwrap();
+    click_button(c, "Save service").await;
+    text_when(c, "[data-testid=service-list]", |t| t.contains("Assessment")).await;
+    let services = api_get(&base, &key, "/api/v1/services").await;
+    let service = &services["data"][0];
+    assert_eq!(
+        (service["name"].clone(), service["duration_minutes"].clone()),
+        (json!("Assessment"), json!(45))
+    );
+    assert_eq!(service["slot_interval_minutes"], 60);
+    assert_eq!(service["practitioner_ids"], json!([dana_id]));
+    let service_id = service["id"].as_str().unwrap().to_owned();
+    let off = api_get(
+        &base,
+        &key,
+        &format!("/api/v1/availability?service_id={service_id}&from={day_off}&to={day_off}"),
+    )
+    .await;
+    assert_eq!(off["slots"], json!([]), "nothing open on the day off");
+
+    // A customer books on the public page.
+    let (start, _) = pick_first_time_of(c, &base, &slug).await;
+    type_details(c, "Chris Customer", "chris@example.com").await;
+    wait(c, "[data-testid=submit]").await.click().await.unwrap();
+    wait(c, "[data-testid=confirmation]").await;
+    let start = instant(&start);
+
+    // The agenda shows it at New York time (the browser is in Berlin).
+    c.goto(&format!("{base}/dashboard/bookings")).await.unwrap();
+    wait(c, "[data-testid=agenda]").await;
+    let local = start.with_timezone(&org_tz);
+    let end = (start + Duration::minutes(45)).with_timezone(&org_tz);
+    let label = format!("{}–{}", local.format("%H:%M"), end.format("%H:%M"));
+    let day_css =
+        format!("[data-testid=agenda-day][data-date='{}'] [data-testid=booking-time]", local.date_naive());
+    for _ in 0..10 {
+        if c.find(Locator::Css(&day_css)).await.is_ok() {
+            break;
+        }
+        c.find(Locator::Css("[aria-label='Next week']")).await.unwrap().click().await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    }
+    let shown = wait(c, &day_css).await.text().await.unwrap();
+    assert_eq!(shown, label, "on {} at the org's local time", local.date_naive());
+    screenshot(c, "dashboard-agenda-1280").await;
+
+    // Reschedule it to another free time that day.
+    wait(c, "[data-testid=booking] a").await.click().await.unwrap();
+    wait(c, "[data-testid=booking-detail] [data-testid=detail-status]").await;
+    set_value(c, &by_label(c, "Day").await, &local.date_naive().to_string()).await;
+    let times = settled_list(c, "[data-testid=time]", "start").await;
+    let other = times.iter().find(|t| instant(t) != start).expect("another free time that day").clone();
+    click_until(
+        c,
+        &format!("[data-testid=time][data-start='{other}']"),
+        "[data-testid=time][aria-pressed=true]",
+    )
+    .await;
+    screenshot(c, "dashboard-reschedule-1280").await;
+    assert_accessible(c, "booking detail").await;
+    click_button(c, "Move to this time").await;
+    let moved_label = start_label(instant(&other), org_tz);
+    text_when(c, "[data-testid=detail-when]", |t| t.contains(&moved_label)).await;
+    let bookings = api_get(&base, &key, "/api/v1/bookings").await;
+    let booking = &bookings["data"][0];
+    assert_eq!(instant(booking["start"].as_str().unwrap()), instant(&other), "moved in the store");
+    assert_eq!(booking["customer"]["email"], "chris@example.com");
+    let booking_id = booking["id"].as_str().unwrap().to_owned();
+
+    // Cancel it, with a reason.
+    fill(c, "Reason (the customer is told)", "Practitioner ill").await;
+    click_button(c, "Cancel booking").await;
+    text_when(c, "[data-testid=detail-status]", |t| t == "Cancelled").await;
+    let stored = api_get(&base, &key, &format!("/api/v1/bookings/{booking_id}")).await;
+    assert_eq!(stored["status"], "cancelled");
+    assert_eq!(stored["cancel_reason"], "Practitioner ill");
+
+    // The customer is listed and found by a part of their e-mail address.
+    nav_to(c, "Customers").await;
+    fill(c, "Search by name or e-mail", "CHRIS@").await;
+    click_button(c, "Search").await;
+    text_when(c, "[data-testid=customers] tbody", |t| t.contains("Chris Customer")).await;
+
+    every_screen(c, "").await;
+    s.finish().await;
+}
+
+/// "14:30" of `at` in `tz`, as the detail shows the start.
+fn start_label(at: DateTime<Utc>, tz: chrono_tz::Tz) -> String {
+    at.with_timezone(&tz).format("%H:%M").to_string()
+}
+
+#[tokio::test]
+async fn keys_are_shown_once_used_and_revoked_and_sessions_end_safely() {
+    // The server logs every request's status (to see the forged one refused).
+    let log = [("CADENCE_LOG", "warn,cadence_server::http::context=info")];
+    let s = Session::start_env("Europe/Berlin", &log).await;
+    let (c, base) = (&s.c, s.demo.base_url.clone());
+    let owner = "owner@movela.example";
+
+    // A deep link without a session: the log-in form, which comes back there.
+    c.goto(&format!("{base}/dashboard/api-keys")).await.unwrap();
+    wait(c, "[data-testid=login]").await;
+    fill(c, "Email", owner).await;
+    fill(c, "Password", "not the password").await;
+    click_button(c, "Log in").await;
+    let refused = text_when(c, "[data-testid=form-error]", |t| !t.is_empty()).await;
+    assert!(refused.to_lowercase().contains("password"), "{refused}");
+    screenshot(c, "dashboard-login-failed-1280").await;
+    assert_accessible(c, "failed log-in").await;
+    fill(c, "Password", &s.demo.owner_password).await;
+    click_button(c, "Log in").await;
+    wait(c, "[data-testid=api-keys]").await;
+    wait_path(c, "/dashboard/api-keys").await;
+
+    // A key with two scopes and an expiry: shown once, then only its prefix.
+    fill(c, "Name", "Website backend").await;
+    for scope in [
+        "services:write",
+        "practitioners:read",
+        "practitioners:write",
+        "bookings:write",
+        "customers:read",
+        "webhooks:manage",
+        "org:read",
+        "org:write",
+    ] {
+        c.find(Locator::XPath(&format!("//label[normalize-space(.)='{scope}']/input")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+    let expiry = (Utc::now() + Duration::days(30)).date_naive();
+    set_value(c, &by_label(c, "Expires on (optional)").await, &expiry.to_string()).await;
+    click_button(c, "Create key").await;
+    let plain = wait(c, "[data-testid=plain-key]").await.text().await.unwrap();
+    assert!(plain.starts_with("ck_live_"), "{plain}");
+    let notice = wait(c, "[data-testid=new-key]").await.text().await.unwrap();
+    assert!(notice.contains("you will not see it again"), "{notice}");
+    screenshot(c, "dashboard-key-created-1280").await;
+    let http = reqwest::Client::new();
+    let with_key = |path: &str| http.get(format!("{base}{path}")).bearer_auth(&plain).send();
+    assert_eq!(with_key("/api/v1/bookings").await.unwrap().status(), 200, "bookings:read works");
+    assert_eq!(with_key("/api/v1/customers").await.unwrap().status(), 403, "customers:read was not given");
+    let keys = org_get(&s.demo, "/api/v1/org").await; // the demo key still works
+    assert_eq!(keys["slug"], "movela");
+    click_button(c, "Done").await;
+    let row_css = "[data-testid=key][data-status=Active]";
+    let listed = text_when(c, "[data-testid=key-list]", |t| t.contains("Website backend")).await;
+    assert!(!listed.contains(&plain), "the list shows the prefix only");
+    assert!(
+        listed.contains("bookings:read, services:read") || listed.contains("services:read, bookings:read"),
+        "{listed}"
+    );
+    wait(c, row_css).await;
+
+    // Revoked after a confirmation: refused from then on.
+    let revoke = c
+        .find(Locator::XPath(
+            "//tr[td[normalize-space(.)='Website backend']]//button[normalize-space(.)='Revoke']",
+        ))
+        .await
+        .unwrap();
+    revoke.click().await.unwrap();
+    c.accept_alert().await.unwrap();
+    wait(c, "[data-testid=key][data-status=Revoked]").await;
+    assert_eq!(with_key("/api/v1/bookings").await.unwrap().status(), 401, "a revoked key is refused");
+
+    // A request from another web site (another origin; the same site, so the cookie goes
+    // along) is refused: the session survives a forged log-out.
+    let (page, _host) = host_page(format!(
+        "<!doctype html><title>elsewhere</title><script>
+           fetch('{base}/api/v1/auth/logout', {{method: 'POST', credentials: 'include', mode: 'no-cors'}})
+             .then(() => document.title = 'sent', () => document.title = 'failed');
+         </script>"
+    ))
+    .await;
+    c.goto(&page).await.unwrap();
+    poll_text(c, "return document.title", |t| t == "sent").await;
+    c.goto(&format!("{base}/dashboard/webhooks")).await.unwrap();
+    wait(c, "[data-testid=webhooks]").await;
+    let refused = s.demo.log.lock().unwrap().iter().any(|l| {
+        l.contains("route=/api/v1/auth/logout") && l.contains("request finished") && l.contains("status=403")
+    });
+    assert!(refused, "the forged log-out reached the server and was refused");
+
+    // The session ends elsewhere (a password change ends every other session): the next
+    // call answers 401, the log-in form shows, and afterwards the same screen again.
+    let new_password = "a new password 2026";
+    let token: Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": owner, "password": s.demo.owner_password}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let changed = http
+        .put(format!("{base}/api/v1/auth/password"))
+        .bearer_auth(token["token"].as_str().unwrap())
+        .json(&json!({"current_password": s.demo.owner_password, "new_password": new_password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 204);
+    nav_to(c, "Customers").await;
+    wait(c, "[data-testid=login]").await;
+    assert_eq!(c.current_url().await.unwrap().query(), Some("next=%2Fdashboard%2Fcustomers"));
+    fill(c, "Email", owner).await;
+    fill(c, "Password", new_password).await;
+    click_button(c, "Log in").await;
+    wait(c, "[data-testid=customers]").await;
+    wait_path(c, "/dashboard/customers").await;
+
+    // A field error: the server's message at the field the envelope names, what was typed kept.
+    click_button(c, "Log out").await;
+    wait(c, "[data-testid=login]").await;
+    c.find(Locator::LinkText("Create an account")).await.unwrap().click().await.unwrap();
+    fill(c, "Your name", "Sam Short").await;
+    fill(c, "Business name", "Short Studio").await;
+    fill(c, "Email", "sam@short.example").await;
+    fill(c, "Password", "short").await;
+    click_button(c, "Create account").await;
+    let error = wait(c, "[data-testid=error-password]").await.text().await.unwrap();
+    assert_eq!(error, "Use a password of at least 10 characters.");
+    let password = by_label(c, "Password").await;
+    assert_eq!(password.attr("aria-invalid").await.unwrap().as_deref(), Some("true"));
+    assert_eq!(by_label(c, "Your name").await.prop("value").await.unwrap().as_deref(), Some("Sam Short"));
+    screenshot(c, "dashboard-signup-error-1280").await;
+    c.set_window_size(360, 800).await.unwrap();
+    screenshot(c, "dashboard-signup-error-360").await;
+    let nobody = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": "sam@short.example", "password": "short"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(nobody.status(), 401, "no account was made");
+    s.finish().await;
+}
+
+#[tokio::test]
+async fn a_webhook_endpoint_is_added_tested_and_its_delivery_shown() {
+    let rx = cadence_server::testing::Receiver::start(std::time::Duration::ZERO).await;
+    let s = Session::start_with(
+        "Europe/Berlin",
+        "127.0.0.1:0",
+        &["--webhook-allow-private", "--webhook-poll-ms", "50"],
+    )
+    .await;
+    let (c, base) = (&s.c, s.demo.base_url.clone());
+    c.goto(&format!("{base}/dashboard/login?next=%2Fdashboard%2Fwebhooks")).await.unwrap();
+    fill(c, "Email", "owner@movela.example").await;
+    fill(c, "Password", &s.demo.owner_password).await;
+    click_button(c, "Log in").await;
+    wait(c, "[data-testid=webhooks]").await;
+
+    fill(c, "Endpoint URL", &rx.url).await;
+    fill(c, "Description", "Front desk system").await;
+    click_button(c, "Add endpoint").await;
+    let secret = wait(c, "[data-testid=secret]").await.text().await.unwrap();
+    assert!(secret.starts_with("whsec_"), "{secret}");
+    let stored = org_get(&s.demo, "/api/v1/webhooks").await;
+    let endpoint = &stored["data"][0];
+    assert_eq!((endpoint["url"].as_str(), endpoint["events"].clone()), (Some(rx.url.as_str()), json!(["*"])));
+    assert!(endpoint.get("secret").is_none(), "the secret is not listed again");
+    click_button(c, "Done").await;
+
+    wait(c, "[data-testid=webhook] a").await.click().await.unwrap();
+    wait(c, "[data-testid=webhook-url]").await;
+    click_button(c, "Send test event").await;
+    let got = rx.wait_for_events(1, std::time::Duration::from_secs(20)).await;
+    assert_eq!(got.len(), 1, "the receiver got the test event");
+    assert_eq!(got[0].json()["type"], "webhook.test");
+    let headers = &got[0].headers;
+    let header = |name: &str| headers.get(name).unwrap().to_str().unwrap().to_owned();
+    assert!(
+        cadence_shared::verify_standard(
+            &secret,
+            &header("webhook-id"),
+            &header("webhook-timestamp"),
+            &got[0].body,
+            &header("webhook-signature"),
+            Utc::now().timestamp(),
+            300,
+        ),
+        "signed with the secret the dashboard showed once"
+    );
+    for _ in 0..50 {
+        click_button(c, "Refresh").await;
+        if c.find(Locator::Css("[data-testid=delivery][data-event='webhook.test']")).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let status = wait(c, "[data-testid=delivery][data-event='webhook.test'] [data-testid=delivery-status]")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(status, "200");
+    screenshot(c, "dashboard-webhook-detail-1280").await;
+    assert_accessible(c, "webhook detail").await;
+    c.set_window_size(360, 800).await.unwrap();
+    screenshot(c, "dashboard-webhook-detail-360").await;
+    s.finish().await;
+}
