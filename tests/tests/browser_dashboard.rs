@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use fantoccini::elements::Element;
+use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 
@@ -52,6 +53,14 @@ async fn button(c: &Client, text: &str) -> Element {
         .for_element(Locator::XPath(&xpath))
         .await
         .unwrap_or_else(|e| panic!("button {text:?}: {e}"))
+}
+
+async fn wait_x(c: &Client, xpath: &str) -> Element {
+    c.wait()
+        .at_most(std::time::Duration::from_secs(20))
+        .for_element(Locator::XPath(xpath))
+        .await
+        .unwrap_or_else(|e| panic!("{xpath}: {e}"))
 }
 
 async fn click_button(c: &Client, text: &str) {
@@ -126,6 +135,15 @@ fn instant(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text).unwrap_or_else(|e| panic!("{text}: {e}")).with_timezone(&Utc)
 }
 
+/// The page does not scroll sideways (else: the elements reaching past the right edge).
+async fn assert_fits(c: &Client, name: &str, width: u32) {
+    let js = "return document.documentElement.scrollWidth > window.innerWidth ? \
+              [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1) \
+              .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)) : []";
+    let past = c.execute(js, vec![]).await.unwrap();
+    assert_eq!(past, json!([]), "{name} at {width} px scrolls sideways");
+}
+
 /// Screenshots of every screen of the navigation (and the account) at 1280 and 360 px, each
 /// also checked with axe.
 async fn every_screen(c: &Client, tag: &str) {
@@ -145,12 +163,7 @@ async fn every_screen(c: &Client, tag: &str) {
             nav_to(c, name).await;
             wait(c, &format!("[data-testid={testid}]")).await;
             tokio::time::sleep(std::time::Duration::from_millis(700)).await; // its data arrives
-            // The elements reaching past the window's right edge, if any.
-            let js = "return document.documentElement.scrollWidth > window.innerWidth ? \
-                      [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > window.innerWidth + 1) \
-                      .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right)) : []";
-            let past = c.execute(js, vec![]).await.unwrap();
-            assert_eq!(past, json!([]), "{name} at {width} px scrolls sideways");
+            assert_fits(c, name, width).await;
             screenshot(c, &format!("dashboard-{tag}{testid}-{width}")).await;
             if width == 1280 {
                 assert_accessible(c, name).await;
@@ -544,9 +557,180 @@ async fn a_webhook_endpoint_is_added_tested_and_its_delivery_shown() {
         .await
         .unwrap();
     assert_eq!(status, "200");
+
+    // The secret is rotated: the new one shown once, both signing for a while.
+    click_button(c, "Rotate secret").await;
+    let rotated = text_when(c, "[data-testid=secret]", |t| t.starts_with("whsec_") && t != secret).await;
+    let stored = org_get(&s.demo, "/api/v1/webhooks").await;
+    assert!(stored["data"][0]["previous_secret_expires_at"].is_string(), "{stored}");
+    click_button(c, "Done").await;
+    click_button(c, "Send test event").await;
+    let got = rx.wait_for_events(2, std::time::Duration::from_secs(20)).await;
+    let last = got.last().unwrap();
+    let h = |name: &str| last.headers.get(name).unwrap().to_str().unwrap().to_owned();
+    for key in [&secret, &rotated] {
+        let ok = cadence_shared::verify_standard(
+            key,
+            &h("webhook-id"),
+            &h("webhook-timestamp"),
+            &last.body,
+            &h("webhook-signature"),
+            Utc::now().timestamp(),
+            300,
+        );
+        assert!(ok, "both the old and the new secret verify during the overlap");
+    }
+
+    // The receiver says 410 Gone: the endpoint is disabled; "Enable again" brings it back.
+    rx.status.store(410, std::sync::atomic::Ordering::SeqCst);
+    click_button(c, "Send test event").await;
+    rx.wait_for_events(3, std::time::Duration::from_secs(20)).await;
+    for _ in 0..50 {
+        let now = org_get(&s.demo, "/api/v1/webhooks").await;
+        if now["data"][0]["active"] == false {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    c.refresh().await.unwrap();
+    text_when(c, "[data-testid=webhook-state]", |t| t.starts_with("Disabled")).await;
+    click_button(c, "Enable again").await;
+    text_when(c, "[data-testid=webhook-state]", |t| t == "Active").await;
+    let back = org_get(&s.demo, "/api/v1/webhooks").await;
+    assert_eq!(
+        (back["data"][0]["active"].clone(), back["data"][0]["disabled_reason"].clone()),
+        (json!(true), json!(null))
+    );
     screenshot(c, "dashboard-webhook-detail-1280").await;
     assert_accessible(c, "webhook detail").await;
     c.set_window_size(360, 800).await.unwrap();
+    assert_fits(c, "webhook detail", 360).await;
     screenshot(c, "dashboard-webhook-detail-360").await;
+    s.finish().await;
+}
+
+/// Logs the demo owner in from the keyboard alone: the address, Tab, the password, Enter.
+async fn keyboard_log_in(c: &Client, password: &str) {
+    wait(c, "[data-testid=login]").await;
+    by_label(c, "Email").await.click().await.unwrap();
+    let keys = format!("owner@movela.example{}{password}{}", Key::Tab, Key::Enter);
+    c.active_element().await.unwrap().send_keys(&keys).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_front_desk_books_a_caller_edits_the_catalogue_and_brands_the_page() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut s = Session::start_with("America/Los_Angeles", &addr, &[]).await;
+    let (base, password) = (s.demo.base_url.clone(), s.demo.owner_password.clone());
+    let c = &s.c;
+    c.goto(&format!("{base}/dashboard/bookings/new")).await.unwrap();
+    keyboard_log_in(c, &password).await;
+    wait(c, "[data-testid=new-booking-form] form").await;
+    wait_path(c, "/dashboard/bookings/new").await;
+
+    // A caller wants Mira, on her first open day (Berlin time; the browser is in Los Angeles).
+    let people = org_get(&s.demo, "/api/v1/practitioners").await;
+    let mira = people["data"].as_array().unwrap().iter().find(|p| p["name"] == "Mira Costa").unwrap();
+    let mira_id = mira["id"].as_str().unwrap().to_owned();
+    let services = org_get(&s.demo, "/api/v1/services").await;
+    let consultation =
+        services["data"].as_array().unwrap().iter().find(|s| s["name"] == "Initial consultation").unwrap();
+    let service_id = consultation["id"].as_str().unwrap().to_owned();
+    let berlin: chrono_tz::Tz = "Europe/Berlin".parse().unwrap();
+    let from = Utc::now().with_timezone(&berlin).date_naive() + Duration::days(1);
+    let open = org_get(
+        &s.demo,
+        &format!(
+            "/api/v1/availability?service_id={service_id}&practitioner_id={mira_id}&from={from}&to={}",
+            from + Duration::days(14)
+        ),
+    )
+    .await;
+    let first = instant(open["slots"][0]["start"].as_str().unwrap());
+    by_label(c, "Service").await.select_by_value(&service_id).await.unwrap();
+    by_label(c, "Practitioner").await.select_by_value(&mira_id).await.unwrap();
+    set_value(c, &by_label(c, "Day").await, &first.with_timezone(&berlin).date_naive().to_string()).await;
+    let times = settled_list(c, "[data-testid=time]", "start").await;
+    assert_eq!(instant(&times[0]), first, "the day's first free time is Mira's first slot");
+    let label = wait(c, "[data-testid=time]").await.text().await.unwrap();
+    assert_eq!(label, first.with_timezone(&berlin).format("%H:%M").to_string(), "shown in the org's zone");
+    click_until(c, "[data-testid=time]", "[data-testid=time][aria-pressed=true]").await;
+    fill(c, "Customer name", "Phil Caller").await;
+    fill(c, "Customer phone", "+49 30 7654321").await;
+    screenshot(c, "dashboard-new-booking-1280").await;
+    assert_accessible(c, "new booking").await;
+    click_button(c, "Book").await;
+    wait(c, "[data-testid=booking-detail] [data-testid=detail-status]").await;
+    let stored = org_get(&s.demo, "/api/v1/bookings?status=confirmed").await;
+    let booked =
+        stored["data"].as_array().unwrap().iter().find(|b| b["customer"]["name"] == "Phil Caller").unwrap();
+    assert_eq!(booked["practitioner_id"], mira_id.as_str());
+    assert_eq!(booked["customer"]["phone"], "+49307654321", "stored normalised");
+    assert_eq!(instant(booked["start"].as_str().unwrap()), first);
+
+    // The catalogue: a longer massage, the consultation off the booking page.
+    nav_to(c, "Services").await;
+    let massage = wait_x(c, "//li[@data-testid='service'][.//h2[normalize-space(.)='Sports massage']]").await;
+    massage
+        .find(Locator::XPath(".//button[normalize-space(.)='Edit']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    fill(c, "Duration (minutes)", "75").await;
+    click_button(c, "Save service").await;
+    text_when(c, "[data-testid=service-list]", |t| t.contains("75 min")).await;
+    let consult_card = format!("//li[@data-testid='service'][@data-id='{service_id}']");
+    wait_x(c, &format!("{consult_card}//button[normalize-space(.)='Deactivate']"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait(c, &format!("[data-testid=service][data-id='{service_id}'] .badge")).await;
+    let services = org_get(&s.demo, "/api/v1/services").await;
+    let by_name =
+        |n: &str| services["data"].as_array().unwrap().iter().find(|s| s["name"] == n).unwrap().clone();
+    assert_eq!(by_name("Sports massage")["duration_minutes"], 75);
+    assert_eq!(by_name("Initial consultation")["active"], false);
+    let public = public_get(&base, "/services").await;
+    assert!(
+        public["data"].as_array().unwrap().iter().all(|s| s["id"] != service_id.as_str()),
+        "not offered publicly"
+    );
+
+    // Branding, with the booking page's header previewed before saving.
+    nav_to(c, "Settings").await;
+    set_value(c, &by_label(c, "Brand colour").await, "#7c3aed").await;
+    fill(c, "Logo URL", "https://example.com/logo.png").await;
+    let style = wait(c, "[data-testid=brand-preview]").await.attr("style").await.unwrap().unwrap_or_default();
+    assert!(style.contains("#7c3aed"), "the preview follows the colour at once: {style}");
+    let snippet = wait(c, "[data-testid=embed-snippet]").await.text().await.unwrap();
+    assert!(
+        snippet.contains(&format!("{base}/widget/embed.js"))
+            && snippet.contains("data-cadence-org=\"movela\""),
+        "{snippet}"
+    );
+    click_button(c, "Save settings").await;
+    wait(c, "[data-testid=settings] .ok").await;
+    let org = public_get(&base, "").await;
+    assert_eq!(
+        org["branding"],
+        json!({"primary_color": "#7c3aed", "logo_url": "https://example.com/logo.png"})
+    );
+    screenshot(c, "dashboard-settings-branded-1280").await;
+
+    // The server goes away while a form is filled in: it says so, and the form is kept.
+    nav_to(c, "Services").await;
+    click_button(c, "Add service").await;
+    fill(c, "Name", "Hot stones").await;
+    support::stop(&mut s.demo.child).await;
+    click_button(c, "Save service").await;
+    let said = text_when(c, "[data-testid=service-form] [data-testid=form-error]", |t| !t.is_empty()).await;
+    assert!(said.contains("Cannot reach the server") && said.contains("what you typed is kept"), "{said}");
+    assert_eq!(by_label(c, "Name").await.prop("value").await.unwrap().as_deref(), Some("Hot stones"));
+    screenshot(c, "dashboard-offline-1280").await;
+    s.demo = server_on(&s.db, &addr, &[]).await;
     s.finish().await;
 }
