@@ -7,7 +7,7 @@ use crate::api::{self, Failure};
 use crate::nav::{BASE, Link};
 use crate::session::me;
 use crate::time;
-use crate::ui::{failed, loading};
+use crate::ui::{Paged, failed, loading};
 use cadence_shared::{Booking, BookingStatus, Page, Practitioner, Service};
 use leptos::prelude::*;
 
@@ -128,9 +128,6 @@ fn BookingList(catalog: Catalog) -> impl IntoView {
     let from = RwSignal::new(time::today(&tz).to_string());
     let to = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
-    let rows = RwSignal::new(Vec::<Booking>::new());
-    let next = RwSignal::new(None::<String>);
-    let failure = RwSignal::new(None::<Failure>);
     let query = move || {
         let mut q = String::from("/api/v1/bookings?limit=50");
         for (name, value) in [
@@ -147,29 +144,9 @@ fn BookingList(catalog: Catalog) -> impl IntoView {
         }
         q
     };
-    let fetch = move |more: bool| {
-        let mut url = query();
-        if more {
-            let Some(c) = next.get_untracked() else { return };
-            url.push_str(&format!("&cursor={}", api::encode(&c)));
-        }
-        leptos::task::spawn_local(async move {
-            match api::get::<Page<Booking>>(&url).await {
-                Ok(page) => {
-                    failure.set(None);
-                    next.set(page.next_cursor.filter(|_| page.has_more));
-                    if more {
-                        rows.update(|r| r.extend(page.data));
-                    } else {
-                        rows.set(page.data);
-                    }
-                }
-                Err(f) => failure.set(Some(f)),
-            }
-        });
-    };
-    fetch(false);
-    reload_when_shown(move || fetch(false));
+    let list = Paged::<Booking>::new(query);
+    list.fetch(false);
+    reload_when_shown(move || list.fetch(false));
     let options = |items: Vec<(String, String)>| {
         items.into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()
     };
@@ -196,7 +173,7 @@ fn BookingList(catalog: Catalog) -> impl IntoView {
         }
     };
     view! {
-        <form class="filters" on:submit=move |ev| { ev.prevent_default(); fetch(false); }>
+        <form class="filters" on:submit=move |ev| { ev.prevent_default(); list.fetch(false); }>
             {select("Status", "filter-status", status, view! {
                 <option value="confirmed">"Confirmed"</option>
                 <option value="cancelled">"Cancelled"</option>
@@ -213,16 +190,14 @@ fn BookingList(catalog: Catalog) -> impl IntoView {
             {input("Customer e-mail", "filter-email", "email", email)}
             <button type="submit">"Show"</button>
         </form>
-        {move || failure.get().map(|f| failed(&f, move || fetch(false)))}
+        {list.status()}
         <ul class="bookings" data-testid="booking-list">
             {move || cat.with_value(|cat| {
-                rows.get().iter().map(|b| booking_row(b, cat, &list_tz, true)).collect_view()
+                list.rows.get().iter().map(|b| booking_row(b, cat, &list_tz, true)).collect_view()
             })}
         </ul>
-        {move || (rows.with(Vec::is_empty) && failure.with(Option::is_none))
+        {move || (list.loaded.get() && list.rows.with(Vec::is_empty))
             .then(|| view! { <p class="empty">"No bookings match."</p> })}
-        {move || next.with(Option::is_some).then(|| view! {
-            <button type="button" class="secondary" on:click=move |_| fetch(true)>"More"</button>
-        })}
+        {list.more()}
     }
 }

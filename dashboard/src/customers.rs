@@ -5,51 +5,28 @@ use crate::api;
 use crate::bookings::{Catalog, booking_row};
 use crate::nav::{BASE, Link};
 use crate::session::me;
-use crate::ui::{failed, loading};
-use cadence_shared::{Customer, CustomerDetail as Detail, Page};
+use crate::ui::{Paged, failed, loading};
+use cadence_shared::{Customer, CustomerDetail as Detail};
 use leptos::prelude::*;
 
 #[component]
 pub fn Customers() -> impl IntoView {
     let typed = RwSignal::new(String::new());
     let asked = RwSignal::new(String::new());
-    let rows = RwSignal::new(Vec::<Customer>::new());
-    let next = RwSignal::new(None::<String>);
-    let failure = RwSignal::new(None);
-    let loaded = RwSignal::new(false);
-    let fetch = move |more: bool| {
-        let q = asked.get_untracked();
-        let mut url = format!("/api/v1/customers?limit=50&q={}", api::encode(q.trim()));
-        if more {
-            let Some(c) = next.get_untracked() else { return };
-            url.push_str(&format!("&cursor={}", api::encode(&c)));
-        }
-        leptos::task::spawn_local(async move {
-            match api::get::<Page<Customer>>(&url).await {
-                Ok(page) => {
-                    failure.set(None);
-                    next.set(page.next_cursor.filter(|_| page.has_more));
-                    if more {
-                        rows.update(|r| r.extend(page.data))
-                    } else {
-                        rows.set(page.data)
-                    }
-                    loaded.set(true);
-                }
-                Err(f) => failure.set(Some(f)),
-            }
-        });
-    };
-    fetch(false);
+    let list = Paged::<Customer>::new(move || {
+        format!("/api/v1/customers?limit=50&q={}", api::encode(asked.get_untracked().trim()))
+    });
+    list.fetch(false);
     let search = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         asked.set(typed.get_untracked());
-        fetch(false);
+        list.fetch(false);
     };
     let tz = me().timezone();
-    let list = move || {
+    let rows = move || {
         let tz = tz.clone();
-        rows.get()
+        list.rows
+            .get()
             .into_iter()
             .map(|c| {
                 let last = c
@@ -79,19 +56,16 @@ pub fn Customers() -> impl IntoView {
                 </div>
                 <button type="submit">"Search"</button>
             </form>
-            {move || failure.get().map(|f| failed(&f, move || fetch(false)))}
-            {move || (!loaded.get() && failure.with(Option::is_none)).then(loading)}
+            {list.status()}
             <div class="table-wrap">
                 <table>
                     <thead><tr><th scope="col">"Name"</th><th scope="col">"E-mail"</th><th scope="col">"Phone"</th>
                         <th scope="col">"Bookings"</th><th scope="col">"Last booking"</th></tr></thead>
-                    <tbody>{list}</tbody>
+                    <tbody>{rows}</tbody>
                 </table>
             </div>
-            {move || (loaded.get() && rows.with(Vec::is_empty)).then(|| view! { <p class="empty">"No customers match."</p> })}
-            {move || next.with(Option::is_some).then(|| view! {
-                <button type="button" class="secondary" on:click=move |_| fetch(true)>"More"</button>
-            })}
+            {move || (list.loaded.get() && list.rows.with(Vec::is_empty)).then(|| view! { <p class="empty">"No customers match."</p> })}
+            {list.more()}
         </section>
     }
 }

@@ -2,12 +2,12 @@
 //! preview of the booking page's header), the public booking link, the embed snippet, and
 //! the request log of the org's API calls.
 
-use crate::api::{self, Failure};
+use crate::api;
 use crate::session::me;
 use crate::time;
-use crate::ui::{CopyButton, Field, FormState, failed, form_alert};
+use crate::ui::{CopyButton, Field, FormState, Paged, form_alert};
 use cadence_shared::account::Org;
-use cadence_shared::{Branding, Page, RequestLogItem, UpdateOrgRequest};
+use cadence_shared::{Branding, RequestLogItem, UpdateOrgRequest};
 use gloo_net::http::Method;
 use leptos::prelude::*;
 
@@ -92,31 +92,13 @@ pub fn Settings() -> impl IntoView {
 /// The org's recent API calls, newest first, a page at a time.
 #[component]
 fn RequestLog() -> impl IntoView {
-    let rows = RwSignal::new(Vec::<RequestLogItem>::new());
-    let next = RwSignal::new(None::<String>);
-    let failure = RwSignal::new(None::<Failure>);
-    let fetch = move |more: bool| {
-        let mut url = "/api/v1/request-log?limit=25".to_owned();
-        if more {
-            let Some(c) = next.get_untracked() else { return };
-            url.push_str(&format!("&cursor={}", api::encode(&c)));
-        }
-        leptos::task::spawn_local(async move {
-            match api::get::<Page<RequestLogItem>>(&url).await {
-                Ok(page) => {
-                    failure.set(None);
-                    next.set(page.next_cursor.filter(|_| page.has_more));
-                    if more { rows.update(|r| r.extend(page.data)) } else { rows.set(page.data) }
-                }
-                Err(f) => failure.set(Some(f)),
-            }
-        });
-    };
-    fetch(false);
+    let log = Paged::<RequestLogItem>::new(|| "/api/v1/request-log?limit=25".to_owned());
+    log.fetch(false);
     let tz = me().timezone();
     let list = move || {
         let tz = tz.clone();
-        rows.get()
+        log.rows
+            .get()
             .into_iter()
             .map(|r| {
                 view! {
@@ -135,8 +117,8 @@ fn RequestLog() -> impl IntoView {
     view! {
         <div class="panel">
             <h2>"Request log"</h2>
-            <button type="button" class="secondary" on:click=move |_| fetch(false)>"Refresh"</button>
-            {move || failure.get().map(|f| failed(&f, move || fetch(false)))}
+            <button type="button" class="secondary" on:click=move |_| log.fetch(false)>"Refresh"</button>
+            {log.status()}
             <div class="table-wrap">
                 <table data-testid="request-log">
                     <thead><tr><th scope="col">"Time"</th><th scope="col">"Method"</th><th scope="col">"Route"</th>
@@ -144,9 +126,7 @@ fn RequestLog() -> impl IntoView {
                     <tbody>{list}</tbody>
                 </table>
             </div>
-            {move || next.with(Option::is_some).then(|| view! {
-                <button type="button" class="secondary" on:click=move |_| fetch(true)>"More"</button>
-            })}
+            {log.more()}
         </div>
     }
 }

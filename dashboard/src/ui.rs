@@ -154,3 +154,86 @@ pub fn CopyButton(text: String, #[prop(default = "Copy")] label: &'static str) -
         </button>
     }
 }
+
+/// A list read a page at a time (`limit` and `cursor` of the org API) with a "More" button:
+/// the rows so far, where the next page starts, and the last failure.
+pub struct Paged<T: Send + Sync + 'static> {
+    pub rows: RwSignal<Vec<T>>,
+    pub next: RwSignal<Option<String>>,
+    pub failure: RwSignal<Option<Failure>>,
+    /// Whether the first page has arrived.
+    pub loaded: RwSignal<bool>,
+    url: StoredValue<std::sync::Arc<dyn Fn() -> String + Send + Sync>>,
+    /// The latest request: an older answer (filters changed meanwhile) is dropped.
+    latest: StoredValue<u32>,
+}
+
+impl<T: Send + Sync + 'static> Clone for Paged<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Send + Sync + 'static> Copy for Paged<T> {}
+
+impl<T: Clone + serde::de::DeserializeOwned + Send + Sync + 'static> Paged<T> {
+    /// `url` makes the first page's address (with a `?`), from the current filters (read
+    /// untracked); nothing is fetched until `fetch`.
+    pub fn new(url: impl Fn() -> String + Send + Sync + 'static) -> Self {
+        Paged {
+            rows: RwSignal::new(Vec::new()),
+            next: RwSignal::new(None),
+            failure: RwSignal::new(None),
+            loaded: RwSignal::new(false),
+            url: StoredValue::new(std::sync::Arc::new(url)),
+            latest: StoredValue::new(0),
+        }
+    }
+
+    /// The first page again (`more` false), or the next one added to the rows.
+    pub fn fetch(self, more: bool) {
+        let mut url = self.url.with_value(|u| u());
+        if more {
+            let Some(cursor) = self.next.get_untracked() else { return };
+            url.push_str(&format!("&cursor={}", crate::api::encode(&cursor)));
+        }
+        let ticket = self.latest.get_value().wrapping_add(1);
+        self.latest.set_value(ticket);
+        spawn_local(async move {
+            let answer = crate::api::get::<cadence_shared::Page<T>>(&url).await;
+            if self.latest.try_get_value() != Some(ticket) {
+                return;
+            }
+            match answer {
+                Ok(page) => {
+                    self.failure.set(None);
+                    self.next.set(page.next_cursor.filter(|_| page.has_more));
+                    if more {
+                        self.rows.update(|r| r.extend(page.data));
+                    } else {
+                        self.rows.set(page.data);
+                    }
+                    self.loaded.set(true);
+                }
+                Err(f) => self.failure.set(Some(f)),
+            }
+        });
+    }
+
+    /// The failure with "Try again", "Loading…" before the first page, and "More" while
+    /// pages follow: what every paged list shows around its rows.
+    pub fn status(self) -> impl IntoView {
+        view! {
+            {move || self.failure.get().map(|f| failed(&f, move || self.fetch(false)))}
+            {move || (!self.loaded.get() && self.failure.with(Option::is_none)).then(loading)}
+        }
+    }
+
+    pub fn more(self) -> impl IntoView {
+        move || {
+            self.next.with(Option::is_some).then(|| {
+                view! { <button type="button" class="secondary" on:click=move |_| self.fetch(true)>"More"</button> }
+            })
+        }
+    }
+}

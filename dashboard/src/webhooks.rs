@@ -2,11 +2,11 @@
 //! again after a 410 disabled it, rotate the secret, send a test event, delete) and one
 //! endpoint's deliveries with status, attempts and response codes, a page at a time.
 
-use crate::api::{self, Failure};
+use crate::api;
 use crate::nav::{self, BASE, Link};
 use crate::session::me;
 use crate::time;
-use crate::ui::{CopyButton, Field, FormState, failed, form_alert, loading};
+use crate::ui::{CopyButton, Field, FormState, Paged, failed, form_alert, loading};
 use cadence_shared::{CreateWebhookRequest, Page, UpdateWebhookRequest, WebhookAttempt, WebhookEndpoint};
 use gloo_net::http::Method;
 use leptos::prelude::*;
@@ -233,32 +233,17 @@ pub fn WebhookDetail(id: String) -> impl IntoView {
 /// An endpoint's delivery attempts, newest first, a page at a time.
 #[component]
 fn Deliveries(id: String) -> impl IntoView {
-    let rows = RwSignal::new(Vec::<WebhookAttempt>::new());
-    let next = RwSignal::new(None::<String>);
-    let failure = RwSignal::new(None::<Failure>);
     let id = StoredValue::new(id);
-    let fetch = move |more: bool| {
-        let mut url = format!("/api/v1/webhooks/{}/deliveries?limit=20", id.get_value());
-        if more {
-            let Some(c) = next.get_untracked() else { return };
-            url.push_str(&format!("&cursor={}", api::encode(&c)));
-        }
-        leptos::task::spawn_local(async move {
-            match api::get::<Page<WebhookAttempt>>(&url).await {
-                Ok(page) => {
-                    failure.set(None);
-                    next.set(page.next_cursor.filter(|_| page.has_more));
-                    if more { rows.update(|r| r.extend(page.data)) } else { rows.set(page.data) }
-                }
-                Err(f) => failure.set(Some(f)),
-            }
-        });
-    };
-    fetch(false);
+    let attempts = Paged::<WebhookAttempt>::new(move || {
+        format!("/api/v1/webhooks/{}/deliveries?limit=20", id.get_value())
+    });
+    attempts.fetch(false);
     let tz = me().timezone();
     let list = move || {
         let tz = tz.clone();
-        rows.get()
+        attempts
+            .rows
+            .get()
             .into_iter()
             .map(|a| {
                 let code = a.response_status.map_or_else(|| "–".to_owned(), |s| s.to_string());
@@ -277,8 +262,8 @@ fn Deliveries(id: String) -> impl IntoView {
     };
     view! {
         <h2>"Deliveries"</h2>
-        <button type="button" class="secondary" on:click=move |_| fetch(false)>"Refresh"</button>
-        {move || failure.get().map(|f| failed(&f, move || fetch(false)))}
+        <button type="button" class="secondary" on:click=move |_| attempts.fetch(false)>"Refresh"</button>
+        {attempts.status()}
         <div class="table-wrap">
             <table data-testid="deliveries">
                 <thead><tr><th scope="col">"Attempted"</th><th scope="col">"Event"</th><th scope="col">"State"</th>
@@ -286,8 +271,6 @@ fn Deliveries(id: String) -> impl IntoView {
                 <tbody>{list}</tbody>
             </table>
         </div>
-        {move || next.with(Option::is_some).then(|| view! {
-            <button type="button" class="secondary" on:click=move |_| fetch(true)>"More"</button>
-        })}
+        {attempts.more()}
     }
 }

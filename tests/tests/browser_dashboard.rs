@@ -98,11 +98,9 @@ async fn text_when(c: &Client, css: &str, done: impl Fn(&str) -> bool) -> String
     poll_text(c, &js, done).await
 }
 
-/// An account API session token for the owner (log-in by the test, like the SDKs do), and
-/// with it an all-scopes API key to check what the server stored.
-async fn owner_key(base: &str, email: &str, password: &str) -> String {
-    let http = reqwest::Client::new();
-    let session: Value = http
+/// An account API session token (a log-in by the test, as the SDKs do it).
+async fn session_token(base: &str, email: &str, password: &str) -> String {
+    let session: Value = reqwest::Client::new()
         .post(format!("{base}/api/v1/auth/login"))
         .json(&json!({"email": email, "password": password}))
         .send()
@@ -111,7 +109,13 @@ async fn owner_key(base: &str, email: &str, password: &str) -> String {
         .json()
         .await
         .unwrap();
-    let token = session["token"].as_str().expect("a session token").to_owned();
+    session["token"].as_str().expect("a session token").to_owned()
+}
+
+/// An all-scopes API key of the owner's org, to check what the server stored.
+async fn owner_key(base: &str, email: &str, password: &str) -> String {
+    let http = reqwest::Client::new();
+    let token = session_token(base, email, password).await;
     let key: Value = http
         .post(format!("{base}/api/v1/api-keys"))
         .bearer_auth(&token)
@@ -330,6 +334,17 @@ async fn a_business_signs_up_sets_up_and_runs_a_booking_from_the_dashboard() {
     assert_eq!(stored["status"], "cancelled");
     assert_eq!(stored["cancel_reason"], "Practitioner ill");
 
+    // The list view with its filters: the cancelled booking under "Cancelled", none confirmed.
+    nav_to(c, "Bookings").await;
+    click_button(c, "List").await;
+    by_label(c, "Status").await.select_by_value("cancelled").await.unwrap();
+    click_button(c, "Show").await;
+    let listed = text_when(c, "[data-testid=booking-list]", |t| t.contains("Chris Customer")).await;
+    assert!(listed.contains("Cancelled"), "{listed}");
+    by_label(c, "Status").await.select_by_value("confirmed").await.unwrap();
+    click_button(c, "Show").await;
+    wait(c, "[data-testid=bookings] .empty").await;
+
     // The customer is listed and found by a part of their e-mail address.
     nav_to(c, "Customers").await;
     fill(c, "Search by name or e-mail", "CHRIS@").await;
@@ -444,18 +459,10 @@ async fn keys_are_shown_once_used_and_revoked_and_sessions_end_safely() {
     // The session ends elsewhere (a password change ends every other session): the next
     // call answers 401, the log-in form shows, and afterwards the same screen again.
     let new_password = "a new password 2026";
-    let token: Value = http
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"email": owner, "password": s.demo.owner_password}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let token = session_token(&base, owner, &s.demo.owner_password).await;
     let changed = http
         .put(format!("{base}/api/v1/auth/password"))
-        .bearer_auth(token["token"].as_str().unwrap())
+        .bearer_auth(&token)
         .json(&json!({"current_password": s.demo.owner_password, "new_password": new_password}))
         .send()
         .await
@@ -669,6 +676,48 @@ async fn the_front_desk_books_a_caller_edits_the_catalogue_and_brands_the_page()
     assert_eq!(booked["customer"]["phone"], "+49307654321", "stored normalised");
     assert_eq!(instant(booked["start"].as_str().unwrap()), first);
 
+    // The agenda is live enough: a booking made elsewhere shows when the tab is shown again.
+    nav_to(c, "Bookings").await;
+    let on_day =
+        format!("[data-testid=agenda-day][data-date='{}']", first.with_timezone(&berlin).date_naive());
+    for _ in 0..4 {
+        if text_when(c, &on_day, |t| t.contains("Phil Caller")).await.contains("Phil Caller") {
+            break;
+        }
+        c.find(Locator::Css("[aria-label='Next week']")).await.unwrap().click().await.unwrap();
+    }
+    let later = instant(times[2].as_str());
+    let res = reqwest::Client::new()
+        .post(format!("{base}/api/v1/bookings"))
+        .bearer_auth(&s.demo.api_key)
+        .json(&json!({"service_id": service_id, "start": later.to_rfc3339(), "practitioner_id": mira_id,
+                      "customer": {"name": "Web Booker", "email": "web@example.com"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    // As browsers fire it when the tab comes back (it bubbles to the window).
+    let shown_again = "document.dispatchEvent(new Event('visibilitychange', {bubbles: true}))";
+    c.execute(shown_again, vec![]).await.unwrap();
+    let shown = text_when(c, &on_day, |t| t.contains("Web Booker")).await;
+    assert!(shown.contains("Web Booker") && shown.contains("Phil Caller"), "{shown}");
+
+    // Jonas works Sundays from now on.
+    nav_to(c, "Practitioners").await;
+    let jonas = wait_x(c, "//li[@data-testid='practitioner'][.//h2[normalize-space(.)='Jonas Weber']]").await;
+    jonas.find(Locator::XPath(".//button[normalize-space(.)='Edit']")).await.unwrap().click().await.unwrap();
+    wait(c, "[aria-label='Sunday add hours']").await.click().await.unwrap();
+    click_button(c, "Save practitioner").await;
+    text_when(c, "[data-testid=practitioner-list]", |t| t.contains("Sun 09:00–17:00")).await;
+    let people = org_get(&s.demo, "/api/v1/practitioners").await;
+    let jonas = people["data"].as_array().unwrap().iter().find(|p| p["name"] == "Jonas Weber").unwrap();
+    assert_eq!(jonas["weekly_hours"]["sunday"], json!([{"start": "09:00", "end": "17:00"}]));
+    assert_eq!(
+        jonas["weekly_hours"]["tuesday"],
+        json!([{"start": "10:00", "end": "18:00"}]),
+        "the rest kept"
+    );
+
     // The catalogue: a longer massage, the consultation off the booking page.
     nav_to(c, "Services").await;
     let massage = wait_x(c, "//li[@data-testid='service'][.//h2[normalize-space(.)='Sports massage']]").await;
@@ -712,6 +761,8 @@ async fn the_front_desk_books_a_caller_edits_the_catalogue_and_brands_the_page()
             && snippet.contains("data-cadence-org=\"movela\""),
         "{snippet}"
     );
+    let log = text_when(c, "[data-testid=request-log]", |t| t.contains("/api/v1/practitioners")).await;
+    assert!(log.contains("GET") && log.contains("200"), "the test's own API calls are in the log: {log}");
     click_button(c, "Save settings").await;
     wait(c, "[data-testid=settings] .ok").await;
     let org = public_get(&base, "").await;
@@ -720,6 +771,23 @@ async fn the_front_desk_books_a_caller_edits_the_catalogue_and_brands_the_page()
         json!({"primary_color": "#7c3aed", "logo_url": "https://example.com/logo.png"})
     );
     screenshot(c, "dashboard-settings-branded-1280").await;
+
+    // The profile: a new display name, stored.
+    nav_to(c, "Account").await;
+    fill(c, "Your name", "Front Desk").await;
+    click_button(c, "Save profile").await;
+    wait(c, "[data-testid=account] .ok").await;
+    let token = session_token(&base, "owner@movela.example", &password).await;
+    let me: Value = reqwest::Client::new()
+        .get(format!("{base}/api/v1/auth/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["user"]["display_name"], "Front Desk");
 
     // The server goes away while a form is filled in: it says so, and the form is kept.
     nav_to(c, "Services").await;

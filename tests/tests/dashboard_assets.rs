@@ -8,6 +8,8 @@ use cadence_server::testing::{Backend, TestApp};
 use serde_json::json;
 use std::path::PathBuf;
 
+mod support;
+
 fn dashboard_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dashboard/dist");
     assert!(
@@ -71,28 +73,11 @@ async fn no_org_can_take_the_dashboards_address() {
     app.stop().await;
 }
 
-/// `gzip -9` size of a file.
-fn gzipped(path: &std::path::Path) -> u64 {
-    let out = std::process::Command::new("gzip").arg("-9c").arg(path).output().expect("gzip on PATH");
-    assert!(out.status.success());
-    out.stdout.len() as u64
-}
-
 #[test]
 fn the_built_dashboard_fits_its_size_budget() {
     // What a browser downloads for the dashboard: wasm, JS glue and CSS, gzip -9; the budget
     // is 400 KB (400,000 bytes; 276 KB when it was first built, on 2026-12-08).
-    let mut total = 0;
-    for entry in std::fs::read_dir(dashboard_dir()).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if name.starts_with("cadence-dashboard") || name.starts_with("dashboard-") {
-            let (raw, gz) = (std::fs::metadata(&path).unwrap().len(), gzipped(&path));
-            println!("{name}: {raw} bytes, {gz} gzip");
-            total += gz;
-        }
-    }
-    println!("total: {total} bytes gzip");
+    let total = support::gzipped_total(&dashboard_dir(), &["cadence-dashboard", "dashboard-"]);
     assert!(total > 50_000, "{total} bytes: not the whole app");
     assert!(total < 400_000, "the dashboard is {total} bytes gzip, over the 400 KB budget");
 }

@@ -7,6 +7,8 @@ use cadence_server::testing::{Backend, TestApp};
 use sha2::Digest;
 use std::path::PathBuf;
 
+mod support;
+
 fn dist_dir() -> PathBuf {
     let dist = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../dist");
     assert!(
@@ -82,29 +84,12 @@ async fn every_file_the_page_preloads_matches_its_integrity_hash() {
     app.stop().await;
 }
 
-/// `gzip -9` size of a file.
-fn gzipped(path: &std::path::Path) -> u64 {
-    let out = std::process::Command::new("gzip").arg("-9c").arg(path).output().expect("gzip on PATH");
-    assert!(out.status.success());
-    out.stdout.len() as u64
-}
-
 #[test]
 fn the_built_widget_fits_the_size_budget() {
     // What a browser downloads for the booking page: the wasm, its JS glue and the CSS,
     // gzip-compressed, with all five languages; the budget is 150 KB (150,000 bytes; 148.9 KB
     // on 2026-12-07: the languages and Intl names cost 4.7 KB, cuts elsewhere won back 1.7;
     // a change that brings a JSON parser or the like back into the wasm fails here).
-    let mut total = 0;
-    for entry in std::fs::read_dir(dist_dir()).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if name.starts_with("cadence-widget") || name.starts_with("widget-") {
-            let (raw, gz) = (std::fs::metadata(&path).unwrap().len(), gzipped(&path));
-            println!("{name}: {raw} bytes, {gz} gzip");
-            total += gz;
-        }
-    }
-    println!("total: {total} bytes gzip");
+    let total = support::gzipped_total(&dist_dir(), &["cadence-widget", "widget-"]);
     assert!(total < 150_000, "the widget is {total} bytes gzip, over the 150 KB budget");
 }

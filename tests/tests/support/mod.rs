@@ -149,3 +149,23 @@ pub async fn bookable(server: &Demo, n: usize) -> (String, Vec<(String, String)>
     pairs.truncate(n);
     (service, pairs)
 }
+
+/// What a browser downloads of a built web app: the `gzip -9` sizes of the files in `dir`
+/// whose names start with one of `prefixes` (printed one by one), summed.
+pub fn gzipped_total(dir: &std::path::Path, prefixes: &[&str]) -> u64 {
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if prefixes.iter().any(|p| name.starts_with(p)) {
+            let out =
+                std::process::Command::new("gzip").arg("-9c").arg(&path).output().expect("gzip on PATH");
+            assert!(out.status.success());
+            let (raw, gz) = (std::fs::metadata(&path).unwrap().len(), out.stdout.len() as u64);
+            println!("{name}: {raw} bytes, {gz} gzip");
+            total += gz;
+        }
+    }
+    println!("total: {total} bytes gzip");
+    total
+}
