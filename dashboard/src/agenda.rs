@@ -1,7 +1,7 @@
 //! The week agenda: Monday to Sunday in the org's timezone, each day's confirmed and
 //! cancelled bookings by start time; earlier and later weeks a click away.
 
-use crate::bookings::{Catalog, all_pages, booking_row, reload_when_shown};
+use crate::booking_rows::{Catalog, all_pages, booking_row, reload_when_shown};
 use crate::session::me;
 use crate::time;
 use crate::ui::failed;

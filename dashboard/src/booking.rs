@@ -2,7 +2,7 @@
 //! from availability); and a new booking for a customer who phoned.
 
 use crate::api::{self, Failure};
-use crate::bookings::Catalog;
+use crate::booking_rows::Catalog;
 use crate::nav::{self, BASE, Link};
 use crate::session::me;
 use crate::time;

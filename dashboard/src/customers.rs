@@ -2,7 +2,7 @@
 //! API), and one customer's detail with their booking history.
 
 use crate::api;
-use crate::bookings::{Catalog, booking_row};
+use crate::booking_rows::{Catalog, booking_row};
 use crate::nav::{BASE, Link};
 use crate::session::me;
 use crate::ui::{Paged, failed, loading};

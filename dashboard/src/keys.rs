@@ -6,23 +6,9 @@ use crate::api;
 use crate::session::me;
 use crate::time;
 use crate::ui::{CopyButton, Field, FormState, failed, form_alert, loading};
-use cadence_shared::{ApiKey, CreateApiKeyRequest, Page};
+use cadence_shared::{API_KEY_SCOPES as SCOPES, ApiKey, CreateApiKeyRequest, Page};
 use gloo_net::http::Method;
 use leptos::prelude::*;
-
-/// The scopes a key can hold (the server's list; a new key gets all by default).
-const SCOPES: [&str; 10] = [
-    "services:read",
-    "services:write",
-    "practitioners:read",
-    "practitioners:write",
-    "bookings:read",
-    "bookings:write",
-    "customers:read",
-    "webhooks:manage",
-    "org:read",
-    "org:write",
-];
 
 #[component]
 pub fn ApiKeys() -> impl IntoView {

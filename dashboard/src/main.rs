@@ -1,6 +1,7 @@
 //! The Cadence dashboard: the business's Leptos client-side app, served by the cadence
 //! server at `/dashboard`. From the top down: `app` is the frame (who is signed in, the
 //! navigation, which screen); one module per screen (`bookings` with `agenda` and `booking`,
+//! which share `booking_rows`,
 //! `services`, `practitioners` with `hours`, `customers`, `keys`, `webhooks`, `settings`,
 //! and `session` for log-in, sign-up and the account); `ui` the labelled fields and views
 //! they share; `api` the calls to this server; `nav` the address bar; `time` the org's
@@ -10,6 +11,7 @@ mod agenda;
 mod api;
 mod app;
 mod booking;
+mod booking_rows;
 mod bookings;
 mod customers;
 mod hours;

@@ -5,19 +5,9 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
-/// Every scope an org API key can hold; a new key gets all of them unless told otherwise.
-pub const ALL_SCOPES: [&str; 10] = [
-    "services:read",
-    "services:write",
-    "practitioners:read",
-    "practitioners:write",
-    "bookings:read",
-    "bookings:write",
-    "customers:read",
-    "webhooks:manage",
-    "org:read",
-    "org:write",
-];
+/// Every scope an org API key can hold; a new key gets all of them unless told otherwise
+/// (the list lives in `shared`, where the dashboard offers the same choice).
+pub const ALL_SCOPES: [&str; 10] = cadence_shared::API_KEY_SCOPES;
 
 const API_KEY_PREFIX: &str = "ck_live_";
 

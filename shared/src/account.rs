@@ -1,6 +1,20 @@
 //! Accounts and API keys (the account API, `/api/v1/auth/…`, `/api/v1/api-keys`).
 
 use crate::org::Branding;
+
+/// Every scope an org API key can hold; a new key gets all of them unless told otherwise.
+pub const API_KEY_SCOPES: [&str; 10] = [
+    "services:read",
+    "services:write",
+    "practitioners:read",
+    "practitioners:write",
+    "bookings:read",
+    "bookings:write",
+    "customers:read",
+    "webhooks:manage",
+    "org:read",
+    "org:write",
+];
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

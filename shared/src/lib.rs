@@ -17,8 +17,8 @@ pub mod signatures;
 pub mod webhooks;
 
 pub use account::{
-    ApiKey, ChangePasswordRequest, CreateApiKeyRequest, LoginRequest, MeResponse, SessionResponse,
-    SignupRequest, UpdateOrgRequest, UpdateProfileRequest, User,
+    API_KEY_SCOPES, ApiKey, ChangePasswordRequest, CreateApiKeyRequest, LoginRequest, MeResponse,
+    SessionResponse, SignupRequest, UpdateOrgRequest, UpdateProfileRequest, User,
 };
 pub use booking::{
     Booking, BookingCustomer, BookingStatus, CancelRequest, CreateBookingRequest, CustomerInput,
