@@ -163,6 +163,15 @@ async fn every_screen(c: &Client, tag: &str) {
     ];
     for (width, height) in [(1280, 900), (360, 800)] {
         c.set_window_size(width, height).await.unwrap();
+        if width == 360 {
+            // The navigation is collapsed behind "Menu", which says whether it is open.
+            let menu = button(c, "Menu").await;
+            assert_eq!(menu.attr("aria-expanded").await.unwrap().as_deref(), Some("false"));
+            menu.click().await.unwrap();
+            wait(c, "nav.open").await;
+            assert_eq!(menu.attr("aria-expanded").await.unwrap().as_deref(), Some("true"));
+            screenshot(c, &format!("dashboard-{tag}menu-360")).await;
+        }
         for (name, testid) in screens {
             nav_to(c, name).await;
             wait(c, &format!("[data-testid={testid}]")).await;
@@ -197,6 +206,10 @@ async fn a_business_signs_up_sets_up_and_runs_a_booking_from_the_dashboard() {
     wait(c, "[data-testid=login]").await;
     assert_accessible(c, "log-in form").await;
     screenshot(c, "dashboard-login-1280").await;
+    c.set_window_size(360, 800).await.unwrap();
+    assert_fits(c, "log-in", 360).await;
+    screenshot(c, "dashboard-login-360").await;
+    c.set_window_size(1280, 900).await.unwrap();
     c.find(Locator::LinkText("Create an account")).await.unwrap().click().await.unwrap();
     wait(c, "[data-testid=signup]").await;
     fill(c, "Your name", "Rosa Diaz").await;
@@ -317,6 +330,10 @@ async fn a_business_signs_up_sets_up_and_runs_a_booking_from_the_dashboard() {
     .await;
     screenshot(c, "dashboard-reschedule-1280").await;
     assert_accessible(c, "booking detail").await;
+    c.set_window_size(360, 800).await.unwrap();
+    assert_fits(c, "booking detail", 360).await;
+    screenshot(c, "dashboard-booking-detail-360").await;
+    c.set_window_size(1280, 900).await.unwrap();
     click_button(c, "Move to this time").await;
     let moved_label = start_label(instant(&other), org_tz);
     text_when(c, "[data-testid=detail-when]", |t| t.contains(&moved_label)).await;
@@ -350,6 +367,16 @@ async fn a_business_signs_up_sets_up_and_runs_a_booking_from_the_dashboard() {
     fill(c, "Search by name or e-mail", "CHRIS@").await;
     click_button(c, "Search").await;
     text_when(c, "[data-testid=customers] tbody", |t| t.contains("Chris Customer")).await;
+    c.find(Locator::LinkText("Chris Customer")).await.unwrap().click().await.unwrap();
+    let history = text_when(c, "[data-testid=customer-bookings]", |t| t.contains("Cancelled")).await;
+    assert!(history.contains("Assessment"), "{history}");
+    assert_accessible(c, "customer detail").await;
+    for (w, h) in [(1280, 900), (360, 800)] {
+        c.set_window_size(w, h).await.unwrap();
+        assert_fits(c, "customer detail", w).await;
+        screenshot(c, &format!("dashboard-customer-detail-{w}")).await;
+    }
+    c.set_window_size(1280, 900).await.unwrap();
 
     every_screen(c, "").await;
     s.finish().await;

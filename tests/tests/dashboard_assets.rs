@@ -46,6 +46,9 @@ async fn every_screens_address_gets_the_app_and_its_files_are_served() {
         assert_eq!(res.status(), 200, "{path}");
         assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/html"), "{path}");
         assert_eq!(res.headers()["cache-control"], "no-cache", "{path}: a new build shows on the next visit");
+        assert_eq!(res.headers()["x-frame-options"], "DENY", "{path}: no other site frames it");
+        assert_eq!(res.headers()["content-security-policy"], "frame-ancestors 'none'", "{path}");
+        assert_eq!(res.headers()["referrer-policy"], "same-origin", "{path}");
         let html = res.text().await.unwrap();
         assert!(html.contains(&format!("/dashboard/{wasm}")), "{path} loads the built app: {html}");
     }

@@ -18,7 +18,7 @@ use crate::http::state::AppState;
 use axum::Extension;
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use std::path::Path;
@@ -34,8 +34,21 @@ pub fn router(widget_dir: &Path, dashboard_dir: &Path) -> Router<AppState> {
             res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
         html.then(|| HeaderValue::from_static("no-cache"))
     });
-    let dashboard =
-        ServiceBuilder::new().layer(no_cache).service(ServeDir::new(dashboard_dir).fallback(index));
+    // The business's controls are never framed by another site (clickjacking), and its
+    // addresses (a booking's id) do not leak to linked sites.
+    let no_frames = SetResponseHeaderLayer::overriding(
+        HeaderName::from_static("content-security-policy"),
+        HeaderValue::from_static("frame-ancestors 'none'"),
+    );
+    let deny = SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    let referrer =
+        SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    let dashboard = ServiceBuilder::new()
+        .layer(no_cache)
+        .layer(no_frames)
+        .layer(deny)
+        .layer(referrer)
+        .service(ServeDir::new(dashboard_dir).fallback(index));
     Router::new()
         .route("/{slug}", get(booking_page))
         .nest_service("/widget", ServeDir::new(widget_dir))
