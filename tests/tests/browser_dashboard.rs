@@ -635,6 +635,20 @@ async fn a_webhook_endpoint_is_added_tested_and_its_delivery_shown() {
         (back["data"][0]["active"].clone(), back["data"][0]["disabled_reason"].clone()),
         (json!(true), json!(null))
     );
+
+    // Edited: only booking.cancelled now, another description.
+    fill(c, "Description", "Reception tablet").await;
+    wait_x(c, "//label[normalize-space(.)='booking.cancelled']/input").await.click().await.unwrap();
+    click_button(c, "Save endpoint").await;
+    for _ in 0..50 {
+        if org_get(&s.demo, "/api/v1/webhooks").await["data"][0]["description"] == "Reception tablet" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let edited = org_get(&s.demo, "/api/v1/webhooks").await;
+    assert_eq!(edited["data"][0]["description"], "Reception tablet", "{edited}");
+    assert_eq!(edited["data"][0]["events"], json!(["booking.cancelled"]), "{edited}");
     screenshot(c, "dashboard-webhook-detail-1280").await;
     assert_accessible(c, "webhook detail").await;
     c.set_window_size(360, 800).await.unwrap();
@@ -775,6 +789,38 @@ async fn the_front_desk_books_a_caller_edits_the_catalogue_and_brands_the_page()
         public["data"].as_array().unwrap().iter().all(|s| s["id"] != service_id.as_str()),
         "not offered publicly"
     );
+
+    // Deleting asks first: the massage and Ada go (neither has upcoming bookings).
+    let massage_id = by_name("Sports massage")["id"].as_str().unwrap().to_owned();
+    wait_x(c, &format!("//li[@data-id='{massage_id}']//button[normalize-space(.)='Delete']"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    c.accept_alert().await.unwrap();
+    for _ in 0..50 {
+        if c.find(Locator::Css(&format!("[data-testid=service][data-id='{massage_id}']"))).await.is_err() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let gone = reqwest::Client::new()
+        .get(format!("{base}/api/v1/services/{massage_id}"))
+        .bearer_auth(&s.demo.api_key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gone.status(), 404, "deleted in the store");
+    nav_to(c, "Practitioners").await;
+    wait_x(c, "//li[@data-testid='practitioner'][.//h2[normalize-space(.)='Dr. Ada Park']]//button[normalize-space(.)='Delete']")
+        .await
+        .click()
+        .await
+        .unwrap();
+    c.accept_alert().await.unwrap();
+    text_when(c, "[data-testid=practitioner-list]", |t| !t.contains("Dr. Ada Park")).await;
+    let people = org_get(&s.demo, "/api/v1/practitioners").await;
+    assert!(people["data"].as_array().unwrap().iter().all(|p| p["name"] != "Dr. Ada Park"), "{people}");
 
     // Branding, with the booking page's header previewed before saving.
     nav_to(c, "Settings").await;
