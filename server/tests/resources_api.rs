@@ -341,6 +341,8 @@ async fn org_can_be_read_and_updated(backend: Backend) {
         (json!({"timezone": "Nowhere/City"}), "timezone"),
         (json!({"branding": {"primary_color": "red"}}), "branding.primary_color"),
         (json!({"branding": {"logo_url": "http://insecure.example/logo.png"}}), "branding.logo_url"),
+        (json!({"branding": {"logo_url": "https://example.com]/logo.png"}}), "branding.logo_url"),
+        (json!({"branding": {"logo_url": "https://user:pw@example.com/logo.png"}}), "branding.logo_url"),
         (json!({"name": ""}), "name"),
     ] {
         let (status, err) = c.json(Method::PATCH, "/api/v1/org", Some(body.clone())).await;

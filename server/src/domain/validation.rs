@@ -65,16 +65,51 @@ pub fn check_branding(b: &cadence_shared::Branding) -> Result<(), DomainError> {
         }
     }
     if let Some(url) = &b.logo_url
-        && (!url.starts_with("https://") || url.len() > 2048 || url.chars().any(char::is_whitespace))
+        && !is_logo_url(url)
     {
-        return Err(DomainError::invalid("invalid_url", "branding.logo_url", "Use an https:// URL."));
+        return Err(DomainError::invalid(
+            "invalid_url",
+            "branding.logo_url",
+            "Use an https:// URL such as https://example.com/logo.png.",
+        ));
     }
     Ok(())
+}
+
+/// An `https://` URL that parses (WHATWG rules, as browsers read it), names a host and
+/// carries no user name or password, at most 2,048 characters without whitespace.
+fn is_logo_url(text: &str) -> bool {
+    if !text.starts_with("https://") || text.len() > 2048 || text.chars().any(char::is_whitespace) {
+        return false;
+    }
+    url::Url::parse(text).is_ok_and(|u| {
+        u.scheme() == "https" && u.host().is_some() && u.username().is_empty() && u.password().is_none()
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn logo_urls_are_https_urls_a_browser_reads_the_same_way() {
+        for good in
+            ["https://example.com/logo.png", "https://cdn.example.com/a/b.svg?v=2", "https://[::1]/x.png"]
+        {
+            assert!(is_logo_url(good), "{good}");
+        }
+        for bad in [
+            "http://example.com/logo.png",
+            "https://example.com]/x",
+            "https://a[b@example.com/x",
+            "https://user:pw@example.com/x",
+            "https://",
+            "https://exa mple.com/x",
+            "javascript:alert(1)",
+        ] {
+            assert!(!is_logo_url(bad), "{bad}");
+        }
+    }
 
     #[test]
     fn slugs() {
