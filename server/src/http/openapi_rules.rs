@@ -108,7 +108,8 @@ fn property(schema: &str, prop: &str, value: &mut Value) {
         (_, "password" | "current_password") => json!({ "maxLength": 1024 }),
         ("Branding", "primary_color") => json!({ "pattern": COLOR }),
         ("Branding", "logo_url") => {
-            json!({ "pattern": r"^https://[^\s\u0000-\u001F\u007F-\u009F]+$", "maxLength": 2048 })
+            // As `domain::validation::check_branding` checks it, to the character.
+            json!({ "pattern": r"^https://([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(/[^\s\u0000-\u001F\u007F-\u009F]*)?$", "maxLength": 2048 })
         }
         ("SignupRequest", "org_slug") => json!({ "pattern": SLUG }),
         // The booking page's languages; `null` where the field is nullable (every one is).
