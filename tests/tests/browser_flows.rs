@@ -342,7 +342,7 @@ async fn the_page_shows_the_orgs_logo_and_brand_colour() {
     );
 
     // A logo on a port that refuses (this machine only): the page must not wait for it.
-    let logo = "https://127.0.0.1:9/movela-logo.png";
+    let logo = "https://localhost:9/movela-logo.png";
     let res = reqwest::Client::new()
         .patch(format!("{}/api/v1/org", demo.base_url))
         .bearer_auth(&demo.api_key)

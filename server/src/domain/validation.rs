@@ -77,7 +77,7 @@ pub fn check_branding(b: &cadence_shared::Branding) -> Result<(), DomainError> {
 }
 
 /// `https://`, a host name (dot-separated labels of ASCII letters, digits and hyphens, the
-/// last one starting with a letter: no IP address, port or user name), then nothing or a
+/// last one starting with a letter: no IP address or user name), an optional port, then nothing or a
 /// path (`/…` without whitespace or control characters); at most 2,048 characters. Exactly
 /// the pattern the OpenAPI document states (`http/openapi_rules.rs`), and every such URL is
 /// read by browsers as written.
@@ -85,13 +85,15 @@ fn is_logo_url(text: &str) -> bool {
     let Some(rest) = text.strip_prefix("https://").filter(|_| text.chars().count() <= 2048) else {
         return false;
     };
-    let (host, path) = rest.find('/').map_or((rest, ""), |i| rest.split_at(i));
+    let (authority, path) = rest.find('/').map_or((rest, ""), |i| rest.split_at(i));
+    let (host, port) = authority.split_once(':').unwrap_or((authority, "1"));
+    let port_ok = (1..=5).contains(&port.len()) && port.bytes().all(|b| b.is_ascii_digit());
     let label_ok = |l: &str| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     let last_ok = host.rsplit('.').next().is_some_and(|l| l.starts_with(|c: char| c.is_ascii_alphabetic()));
     // `\s` as Python's `re` (which checks the document's patterns in schemathesis) and Rust
     // read it: Unicode white space.
     let path_ok = path.chars().all(|c| !c.is_whitespace() && !c.is_control());
-    host.split('.').all(label_ok) && last_ok && path_ok
+    host.split('.').all(label_ok) && last_ok && port_ok && path_ok
 }
 
 #[cfg(test)]
@@ -117,7 +119,8 @@ mod tests {
             "https://exa mple.com/x",
             "https://[::1]/x.png",
             "https://1.2.3.4/x.png",
-            "https://example.com:8443/x",
+            "https://example.com:/x",
+            "https://example.com:123456/x",
             "https://example..com/x",
             "https://a\u{10d45e}/x",
             "https://example.com/a\u{2003}b",

@@ -109,7 +109,7 @@ fn property(schema: &str, prop: &str, value: &mut Value) {
         ("Branding", "primary_color") => json!({ "pattern": COLOR }),
         ("Branding", "logo_url") => {
             // As `domain::validation::check_branding` checks it, to the character.
-            json!({ "pattern": r"^https://([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(/[^\s\u0000-\u001F\u007F-\u009F]*)?$", "maxLength": 2048 })
+            json!({ "pattern": r"^https://([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*(:[0-9]{1,5})?(/[^\s\u0000-\u001F\u007F-\u009F]*)?$", "maxLength": 2048 })
         }
         ("SignupRequest", "org_slug") => json!({ "pattern": SLUG }),
         // The booking page's languages; `null` where the field is nullable (every one is).

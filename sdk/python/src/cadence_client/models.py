@@ -54,7 +54,7 @@ class Branding(BaseModel):
         str | None,
         Field(
             max_length=2048,
-            pattern='^https://([A-Za-z0-9-]+\\.)*[A-Za-z][A-Za-z0-9-]*(/[^\\s\\u0000-\\u001F\\u007F-\\u009F]*)?$',
+            pattern='^https://([A-Za-z0-9-]+\\.)*[A-Za-z][A-Za-z0-9-]*(:[0-9]{1,5})?(/[^\\s\\u0000-\\u001F\\u007F-\\u009F]*)?$',
         ),
     ] = None
     primary_color: Annotated[str | None, Field(pattern='^#[0-9A-Fa-f]{6}$')] = None
