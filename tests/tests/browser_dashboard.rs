@@ -129,16 +129,6 @@ async fn owner_key(base: &str, email: &str, password: &str) -> String {
     key["plain_key"].as_str().unwrap().to_owned()
 }
 
-async fn api_get(base: &str, key: &str, path: &str) -> Value {
-    let res = reqwest::Client::new().get(format!("{base}{path}")).bearer_auth(key).send().await.unwrap();
-    assert!(res.status().is_success(), "GET {path}: {}", res.status());
-    res.json().await.unwrap()
-}
-
-fn instant(text: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(text).unwrap_or_else(|e| panic!("{text}: {e}")).with_timezone(&Utc)
-}
-
 /// The page does not scroll sideways (else: the elements reaching past the right edge).
 async fn assert_fits(c: &Client, name: &str, width: u32) {
     let js = "return document.documentElement.scrollWidth > window.innerWidth ? \
@@ -230,7 +220,7 @@ async fn a_business_signs_up_sets_up_and_runs_a_booking_from_the_dashboard() {
         .unwrap();
     assert!(!cookie_visible, "the session cookie is not readable by page scripts");
     let key = owner_key(&base, "rosa@harbor.example", PASSWORD).await;
-    let org = api_get(&base, &key, "/api/v1/org").await;
+    let org = org_get_with(&base, &key, "/api/v1/org").await;
     assert_eq!(org["name"], "Harbor Physio");
     assert_eq!(org["timezone"], "America/New_York");
     let slug = org["slug"].as_str().unwrap().to_owned();
@@ -255,7 +245,7 @@ async fn a_business_signs_up_sets_up_and_runs_a_booking_from_the_dashboard() {
     screenshot(c, "dashboard-practitioner-form-1280").await;
     click_button(c, "Save practitioner").await;
     text_when(c, "[data-testid=practitioner-list]", |t| t.contains("Dana Weiss")).await;
-    let people = api_get(&base, &key, "/api/v1/practitioners").await;
+    let people = org_get_with(&base, &key, "/api/v1/practitioners").await;
     let dana = &people["data"][0];
     assert_eq!(dana["name"], "Dana Weiss");
     assert_eq!(dana["weekly_hours"]["monday"], json!([{"start": "09:00", "end": "17:00"}]));
@@ -273,7 +263,7 @@ async fn a_business_signs_up_sets_up_and_runs_a_booking_from_the_dashboard() {
     c.find(Locator::XPath("//label[contains(., 'Dana Weiss')]/input")).await.unwrap().click().await.unwrap();
     click_button(c, "Save service").await;
     text_when(c, "[data-testid=service-list]", |t| t.contains("Assessment")).await;
-    let services = api_get(&base, &key, "/api/v1/services").await;
+    let services = org_get_with(&base, &key, "/api/v1/services").await;
     let service = &services["data"][0];
     assert_eq!(
         (service["name"].clone(), service["duration_minutes"].clone()),
@@ -282,7 +272,7 @@ async fn a_business_signs_up_sets_up_and_runs_a_booking_from_the_dashboard() {
     assert_eq!(service["slot_interval_minutes"], 60);
     assert_eq!(service["practitioner_ids"], json!([dana_id]));
     let service_id = service["id"].as_str().unwrap().to_owned();
-    let off = api_get(
+    let off = org_get_with(
         &base,
         &key,
         &format!("/api/v1/availability?service_id={service_id}&from={day_off}&to={day_off}"),
@@ -337,7 +327,7 @@ async fn a_business_signs_up_sets_up_and_runs_a_booking_from_the_dashboard() {
     click_button(c, "Move to this time").await;
     let moved_label = start_label(instant(&other), org_tz);
     text_when(c, "[data-testid=detail-when]", |t| t.contains(&moved_label)).await;
-    let bookings = api_get(&base, &key, "/api/v1/bookings").await;
+    let bookings = org_get_with(&base, &key, "/api/v1/bookings").await;
     let booking = &bookings["data"][0];
     assert_eq!(instant(booking["start"].as_str().unwrap()), instant(&other), "moved in the store");
     assert_eq!(booking["customer"]["email"], "chris@example.com");
@@ -347,7 +337,7 @@ async fn a_business_signs_up_sets_up_and_runs_a_booking_from_the_dashboard() {
     fill(c, "Reason (the customer is told)", "Practitioner ill").await;
     click_button(c, "Cancel booking").await;
     text_when(c, "[data-testid=detail-status]", |t| t == "Cancelled").await;
-    let stored = api_get(&base, &key, &format!("/api/v1/bookings/{booking_id}")).await;
+    let stored = org_get_with(&base, &key, &format!("/api/v1/bookings/{booking_id}")).await;
     assert_eq!(stored["status"], "cancelled");
     assert_eq!(stored["cancel_reason"], "Practitioner ill");
 

@@ -190,12 +190,12 @@ pub async fn take_slot(demo: &Demo, start: &str) {
 
 /// `GET path` on the org API with the demo key: the JSON answer.
 pub async fn org_get(demo: &Demo, path: &str) -> Value {
-    let res = reqwest::Client::new()
-        .get(format!("{}{path}", demo.base_url))
-        .bearer_auth(&demo.api_key)
-        .send()
-        .await
-        .unwrap();
+    org_get_with(&demo.base_url, &demo.api_key, path).await
+}
+
+/// `GET path` on the org API of the server at `base` with `key`: the JSON answer (a 2xx).
+pub async fn org_get_with(base: &str, key: &str, path: &str) -> Value {
+    let res = reqwest::Client::new().get(format!("{base}{path}")).bearer_auth(key).send().await.unwrap();
     assert!(res.status().is_success(), "GET {path}: {}", res.status());
     res.json().await.unwrap()
 }
